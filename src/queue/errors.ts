@@ -1,0 +1,51 @@
+/**
+ * Domain errors of the queue engine. The service layer maps each `kind` to an
+ * RPC code; nothing in here knows about HTTP or Connect.
+ */
+export type QueueErrorKind =
+  /** The caller sent a value outside the documented limits. */
+  | "invalid_argument"
+  /** Push in "only if absent" mode met an existing job. */
+  | "already_exists"
+  /** The queue was closed; no new work is accepted. */
+  | "closed"
+  /** Redis answered something the engine does not understand. */
+  | "internal";
+
+/** Base class of every error the engine throws on purpose. */
+export class QueueError extends Error {
+  override name = "QueueError";
+  constructor(
+    readonly kind: QueueErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A field failed validation; `field` names it as the API spells it. */
+export class InvalidArgumentError extends QueueError {
+  override name = "InvalidArgumentError";
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super("invalid_argument", message);
+  }
+}
+
+/** Push with `ifAbsent` found a job with the same id. */
+export class JobExistsError extends QueueError {
+  override name = "JobExistsError";
+  constructor(readonly id: string) {
+    super("already_exists", `a job with id "${id}" already exists`);
+  }
+}
+
+/** The queue is closing or closed. */
+export class QueueClosedError extends QueueError {
+  override name = "QueueClosedError";
+  constructor() {
+    super("closed", "the queue is closed");
+  }
+}

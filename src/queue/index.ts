@@ -1,0 +1,23 @@
+export type { QueueErrorKind } from "./errors.js";
+export {
+  InvalidArgumentError,
+  JobExistsError,
+  QueueClosedError,
+  QueueError,
+} from "./errors.js";
+export { notifyChannel, shardKeys } from "./keys.js";
+export type { Limits } from "./limits.js";
+export { defaultLimits } from "./limits.js";
+
+export type { DelayQueue, DelayQueueOptions } from "./queue.js";
+export { createDelayQueue } from "./queue.js";
+export { shardOf } from "./shard.js";
+export type {
+  Job,
+  JobState,
+  PopOptions,
+  PushInput,
+  PushResult,
+  ReservedJob,
+  SettleResult,
+} from "./types.js";

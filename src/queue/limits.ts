@@ -1,0 +1,94 @@
+import { InvalidArgumentError } from "./errors.js";
+
+/** Bounds on what a job may carry. All durations in milliseconds. */
+export interface Limits {
+  /** Longest topic name, in characters. Default: 128. */
+  maxTopicLength: number;
+  /** Longest id, in UTF-8 bytes. Default: 256. */
+  maxIdBytes: number;
+  /** Largest body, in bytes. Default: 1 MiB. */
+  maxBodyBytes: number;
+  /** Longest delay. Default: (2^31 − 1) s. */
+  maxDelayMs: number;
+  /** Shortest ttr. Default: 1 ms (the legacy API asks for whole seconds). */
+  minTtrMs: number;
+  /** Longest ttr. Default: 86 400 s. */
+  maxTtrMs: number;
+  /** Longest pop wait. Default: 180 s. */
+  maxPopTimeoutMs: number;
+}
+
+/** The limits of DESIGN §2. */
+export const defaultLimits: Readonly<Limits> = Object.freeze({
+  maxTopicLength: 128,
+  maxIdBytes: 256,
+  maxBodyBytes: 1024 * 1024,
+  maxDelayMs: (2 ** 31 - 1) * 1000,
+  minTtrMs: 1,
+  maxTtrMs: 86_400 * 1000,
+  maxPopTimeoutMs: 180 * 1000,
+});
+
+const topicPattern = /^[A-Za-z0-9._:-]+$/;
+
+export function checkTopic(topic: unknown, limits: Limits, field = "topic"): string {
+  if (typeof topic !== "string" || topic.length === 0) {
+    throw new InvalidArgumentError(field, `${field} is required`);
+  }
+  if (topic.length > limits.maxTopicLength) {
+    throw new InvalidArgumentError(
+      field,
+      `${field} is longer than ${limits.maxTopicLength} characters`,
+    );
+  }
+  if (!topicPattern.test(topic)) {
+    throw new InvalidArgumentError(
+      field,
+      `${field} "${topic}" may contain only letters, digits and . _ : -`,
+    );
+  }
+  return topic;
+}
+
+export function checkTopics(topics: unknown, limits: Limits): string[] {
+  if (!Array.isArray(topics) || topics.length === 0) {
+    throw new InvalidArgumentError("topics", "at least one topic is required");
+  }
+  const unique = [...new Set(topics.map((t) => checkTopic(t, limits)))];
+  if (unique.length > 64) {
+    throw new InvalidArgumentError("topics", "at most 64 topics per pop");
+  }
+  return unique;
+}
+
+export function checkId(id: unknown, limits: Limits): string {
+  if (typeof id !== "string" || id.length === 0) {
+    throw new InvalidArgumentError("id", "id is required");
+  }
+  if (Buffer.byteLength(id, "utf8") > limits.maxIdBytes) {
+    throw new InvalidArgumentError("id", `id is longer than ${limits.maxIdBytes} bytes`);
+  }
+  return id;
+}
+
+export function checkDuration(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new InvalidArgumentError(field, `${field} must be a whole number of milliseconds`);
+  }
+  if (value < min || value > max) {
+    throw new InvalidArgumentError(field, `${field} must be between ${min} and ${max} ms`);
+  }
+  return value;
+}
+
+export function checkBody(body: unknown, limits: Limits): Buffer {
+  let bytes: Buffer;
+  if (typeof body === "string") bytes = Buffer.from(body, "utf8");
+  else if (body instanceof Uint8Array)
+    bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  else throw new InvalidArgumentError("body", "body must be a string or bytes");
+  if (bytes.byteLength > limits.maxBodyBytes) {
+    throw new InvalidArgumentError("body", `body is larger than ${limits.maxBodyBytes} bytes`);
+  }
+  return bytes;
+}

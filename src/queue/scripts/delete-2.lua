@@ -1,0 +1,18 @@
+--[[
+  Removes a job whatever its state. A ready entry left behind turns stale and
+  is dropped by the next reserve that meets it.
+
+  Input:
+    KEYS[1] job hash
+    KEYS[2] due zset of the shard
+
+    ARGV[1] id
+
+  Output:
+    1  removed
+    0  no such job
+]]
+local rcall = redis.call
+local removed = rcall("DEL", KEYS[1])
+rcall("ZREM", KEYS[2], ARGV[1])
+return removed

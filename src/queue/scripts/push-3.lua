@@ -1,0 +1,55 @@
+--[[
+  Creates a job, or replaces the job with the same id (new topic, body, delay
+  and ttr; attempts back to 0). Older ready entries of a replaced job turn stale
+  because the sequence moves on.
+
+  Input:
+    KEYS[1] job hash
+    KEYS[2] due zset of the shard
+    KEYS[3] ready list of the new topic
+
+    ARGV[1] id
+    ARGV[2] topic
+    ARGV[3] body
+    ARGV[4] delay, ms (0: ready now)
+    ARGV[5] ttr, ms
+    ARGV[6] "1": refuse if the id exists
+    ARGV[7] notify channel
+    ARGV[8] origin (the calling process, so it can ignore its own news)
+    ARGV[9] shard index
+
+  Output:
+    {0, due ms, replaced 0|1}
+    {-1}  the id exists and ARGV[6] is "1"
+]]
+local rcall = redis.call
+local jobKey, dueKey, readyKey = KEYS[1], KEYS[2], KEYS[3]
+local id, topic, body = ARGV[1], ARGV[2], ARGV[3]
+local delay, ttr = tonumber(ARGV[4]), tonumber(ARGV[5])
+local channel, origin, shard = ARGV[7], ARGV[8], ARGV[9]
+
+--- @include "includes/states"
+--- @include "includes/nowMs"
+--- @include "includes/announceDue"
+--- @include "includes/announceReady"
+
+local oldSeq = rcall("HGET", jobKey, "q")
+if oldSeq and ARGV[6] == "1" then
+  return {-1}
+end
+local seq = (tonumber(oldSeq) or 0) + 1
+local now = nowMs()
+local due = now + delay
+
+rcall("HDEL", jobKey, "x")
+if delay == 0 then
+  rcall("HSET", jobKey, "t", topic, "b", body, "r", ttr, "d", due, "s", READY, "a", 0, "c", now, "q", seq)
+  rcall("ZREM", dueKey, id)
+  rcall("RPUSH", readyKey, seq .. ":" .. id)
+  announceReady(channel, origin, {topic, 1})
+else
+  rcall("HSET", jobKey, "t", topic, "b", body, "r", ttr, "d", due, "s", DELAYED, "a", 0, "c", now, "q", seq)
+  rcall("ZADD", dueKey, due, id)
+  announceDue(dueKey, id, due, channel, origin, shard)
+end
+return {0, due, oldSeq and 1 or 0}

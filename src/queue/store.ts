@@ -1,0 +1,222 @@
+import type { Redis } from "ioredis";
+import { QueueError } from "./errors.js";
+import { notifyChannel, type ShardKeys, shardKeys, storedState } from "./keys.js";
+import { defineScripts } from "./script-loader.js";
+import { shardOf } from "./shard.js";
+import type { Job, JobState, ReservedJob, SettleResult } from "./types.js";
+
+type Reply = Buffer | number | null;
+
+/** The commands `defineScripts` adds, as the store calls them. */
+interface ScriptCommands {
+  dqPush(...args: (string | number | Buffer)[]): Promise<number[]>;
+  dqReserveBuffer(numKeys: number, ...args: string[]): Promise<Reply[]>;
+  dqFinish(...args: string[]): Promise<number>;
+  dqDelete(...args: string[]): Promise<number>;
+  dqRelease(...args: (string | number)[]): Promise<[number, string?, number?]>;
+  dqPromote(...args: (string | number)[]): Promise<(number | string)[]>;
+}
+
+export interface PromoteResult {
+  /** Redis clock at the time of the call, ms. */
+  now: number;
+  moved: number;
+  /** Due time of the earliest remaining entry, or undefined when none. */
+  nextDue: number | undefined;
+  /** More entries were due than one call moves. */
+  more: boolean;
+  /** Topics that got ready jobs, with how many each. */
+  topics: Map<string, number>;
+}
+
+export interface ReleaseResult {
+  result: SettleResult;
+  /** When released: the job's topic and new due time. */
+  topic?: string;
+  dueAt?: number;
+}
+
+export interface StoreOptions {
+  prefix: string;
+  shards: number;
+  /** Identifies this process in notifications, so it can skip its own. */
+  origin: string;
+  /** Most stale ready entries one reserve call drops before yielding. */
+  staleLimit: number;
+}
+
+const stateNames: Record<string, JobState> = {
+  [storedState.delayed]: "delayed",
+  [storedState.ready]: "ready",
+  [storedState.reserved]: "reserved",
+};
+
+const settled: Record<number, SettleResult> = { 1: "done", 0: "not_reserved", [-1]: "not_found" };
+
+/** Typed calls of the Lua transitions; one Redis round trip each. */
+export class JobStore {
+  readonly shards: readonly ShardKeys[];
+  readonly channel: string;
+  private readonly scripts: ScriptCommands;
+
+  constructor(
+    readonly redis: Redis,
+    private readonly options: StoreOptions,
+  ) {
+    defineScripts(redis);
+    this.scripts = redis as unknown as ScriptCommands;
+    this.shards = Array.from({ length: options.shards }, (_, i) => shardKeys(options.prefix, i));
+    this.channel = notifyChannel(options.prefix);
+  }
+
+  shardOf(id: string): number {
+    return shardOf(id, this.options.shards);
+  }
+
+  private keysOf(id: string): { shard: number; keys: ShardKeys } {
+    const shard = this.shardOf(id);
+    return { shard, keys: this.shards[shard] as ShardKeys };
+  }
+
+  async push(
+    id: string,
+    topic: string,
+    body: Buffer,
+    delayMs: number,
+    ttrMs: number,
+    ifAbsent: boolean,
+  ): Promise<{ shard: number; dueAt: number; replaced: boolean } | "exists"> {
+    const { shard, keys } = this.keysOf(id);
+    const [code, dueAt, replaced] = await this.scripts.dqPush(
+      keys.job(id),
+      keys.due,
+      keys.ready(topic),
+      id,
+      topic,
+      body,
+      delayMs,
+      ttrMs,
+      ifAbsent ? "1" : "0",
+      this.channel,
+      this.options.origin,
+      shard,
+    );
+    if (code === -1) return "exists";
+    return { shard, dueAt: Number(dueAt), replaced: replaced === 1 };
+  }
+
+  /** Reserves from one shard; "again" when it stopped after dropping many stale entries. */
+  async reserve(shard: number, topics: readonly string[]): Promise<ReservedJob | null | "again"> {
+    const keys = this.shards[shard] as ShardKeys;
+    const reply = await this.scripts.dqReserveBuffer(
+      1 + topics.length,
+      keys.due,
+      ...topics.map((t) => keys.ready(t)),
+      keys.base,
+      this.channel,
+      this.options.origin,
+      String(shard),
+      String(this.options.staleLimit),
+    );
+    if (reply[0] === 0) return null;
+    if (reply[0] === 2) return "again";
+    const [, , id, topic, body, attempts, ttrMs, dueAt, reservedUntil, pushedAt, seq] = reply;
+    if (!(body instanceof Buffer)) throw new QueueError("internal", "malformed reserve reply");
+    return {
+      id: String(id),
+      topic: String(topic),
+      body,
+      state: "reserved",
+      attempts: Number(attempts),
+      ttrMs: Number(ttrMs),
+      dueAt: Number(dueAt),
+      reservedUntil: Number(reservedUntil),
+      pushedAt: Number(pushedAt),
+      token: String(seq),
+    };
+  }
+
+  async finish(id: string, token = ""): Promise<SettleResult> {
+    const { keys } = this.keysOf(id);
+    return settled[await this.scripts.dqFinish(keys.job(id), keys.due, id, token)] ?? "not_found";
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const { keys } = this.keysOf(id);
+    return (await this.scripts.dqDelete(keys.job(id), keys.due, id)) === 1;
+  }
+
+  async release(
+    id: string,
+    token: string,
+    delayMs: number,
+    undo: boolean,
+  ): Promise<ReleaseResult & { shard: number }> {
+    const { shard, keys } = this.keysOf(id);
+    const [code, topic, dueAt] = await this.scripts.dqRelease(
+      keys.job(id),
+      keys.due,
+      id,
+      token,
+      delayMs,
+      undo ? "1" : "0",
+      keys.base,
+      this.channel,
+      this.options.origin,
+      shard,
+    );
+    const result = settled[code] ?? "not_found";
+    return result === "done"
+      ? { result, shard, topic: String(topic), dueAt: Number(dueAt) }
+      : { result, shard };
+  }
+
+  async get(id: string): Promise<Job | null> {
+    const { keys } = this.keysOf(id);
+    const fields = await this.redis.hgetallBuffer(keys.job(id));
+    const state = stateNames[String(fields.s)];
+    if (!state || !fields.b) return null;
+    return {
+      id,
+      topic: String(fields.t),
+      body: fields.b,
+      state,
+      attempts: Number(String(fields.a)),
+      ttrMs: Number(String(fields.r)),
+      dueAt: Number(String(fields.d)),
+      pushedAt: Number(String(fields.c)),
+      reservedUntil: fields.x ? Number(String(fields.x)) : undefined,
+    };
+  }
+
+  async promote(shard: number, limit: number): Promise<PromoteResult> {
+    const keys = this.shards[shard] as ShardKeys;
+    const [now, moved, nextDue, more, ...counts] = await this.scripts.dqPromote(
+      keys.due,
+      keys.base,
+      limit,
+      this.channel,
+      this.options.origin,
+    );
+    const next = Number(nextDue);
+    const topics = new Map<string, number>();
+    for (let i = 0; i + 1 < counts.length; i += 2)
+      topics.set(String(counts[i]), Number(counts[i + 1]));
+    return {
+      topics,
+      now: Number(now),
+      moved: Number(moved),
+      nextDue: next >= 0 ? next : undefined,
+      more: more === 1,
+    };
+  }
+
+  /** Ready entries per topic per shard (stale ones included): `lengths[topic][shard]`. */
+  async readyLengths(topics: readonly string[]): Promise<number[][]> {
+    return Promise.all(
+      topics.map((topic) =>
+        Promise.all(this.shards.map((keys) => this.redis.llen(keys.ready(topic)))),
+      ),
+    );
+  }
+}
