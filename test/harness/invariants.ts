@@ -1,0 +1,92 @@
+import type { Redis } from "ioredis";
+import { shardKeys, shardOf } from "../../src/queue/index.js";
+
+/** Where each job of a queue sits, as read straight from Redis. */
+export interface QueueSnapshot {
+  /** id → stored state ("delayed" | "ready" | "reserved"). */
+  jobs: Map<string, string>;
+  /** Broken rules, one sentence each; empty when the layout is consistent. */
+  violations: string[];
+}
+
+const states: Record<string, string> = { "1": "delayed", "2": "ready", "3": "reserved" };
+
+async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== "0");
+  return keys;
+}
+
+/**
+ * Checks that every job is in exactly one state structure: a delayed or
+ * reserved job is in its shard's due set (scored by its due or reservation
+ * time) and has no live ready entry; a ready job has exactly one live entry
+ * in its topic's ready list and is not in the due set; the due set names no
+ * missing job.
+ */
+export async function checkInvariants(
+  redis: Redis,
+  prefix: string,
+  shards: number,
+): Promise<QueueSnapshot> {
+  const jobs = new Map<string, string>();
+  const violations: string[] = [];
+  for (let shard = 0; shard < shards; shard++) {
+    const keys = shardKeys(prefix, shard);
+    const jobKeys = await scanKeys(redis, `${escape(keys.base)}j:*`);
+    const due = new Map<string, number>();
+    const dueFlat = await redis.zrange(keys.due, 0, -1, "WITHSCORES");
+    for (let i = 0; i < dueFlat.length; i += 2)
+      due.set(dueFlat[i] as string, Number(dueFlat[i + 1]));
+    const live = new Map<string, number>();
+    const records = new Map<string, Record<string, string>>();
+    for (const jobKey of jobKeys) {
+      const id = jobKey.slice(keys.base.length + 2);
+      const fields = await redis.hgetall(jobKey);
+      records.set(id, fields);
+      if (shardOf(id, shards) !== shard) violations.push(`${id} is stored in the wrong shard`);
+    }
+    for (const listKey of await scanKeys(redis, `${escape(keys.base)}r:*`)) {
+      for (const entry of await redis.lrange(listKey, 0, -1)) {
+        const sep = entry.indexOf(":");
+        const id = entry.slice(sep + 1);
+        const job = records.get(id);
+        const topic = listKey.slice(keys.base.length + 2);
+        if (job && job.s === "2" && job.q === entry.slice(0, sep) && job.t === topic) {
+          live.set(id, (live.get(id) ?? 0) + 1);
+        }
+      }
+    }
+    for (const [id, job] of records) {
+      const state = states[job.s ?? ""];
+      if (!state) {
+        violations.push(`${id} has unknown state ${job.s}`);
+        continue;
+      }
+      jobs.set(id, state);
+      const entries = live.get(id) ?? 0;
+      const score = due.get(id);
+      if (state === "ready") {
+        if (entries !== 1) violations.push(`ready ${id} has ${entries} live ready entries`);
+        if (score !== undefined) violations.push(`ready ${id} is also in the due set`);
+      } else {
+        if (entries !== 0) violations.push(`${state} ${id} also has a live ready entry`);
+        const expected = Number(state === "reserved" ? job.x : job.d);
+        if (score !== expected) violations.push(`${state} ${id} due score ${score} != ${expected}`);
+      }
+    }
+    for (const id of due.keys()) {
+      if (!records.has(id)) violations.push(`due set names missing job ${id}`);
+    }
+  }
+  return { jobs, violations };
+}
+
+function escape(pattern: string): string {
+  return pattern.replace(/[*?[\]\\]/g, "\\$&");
+}
