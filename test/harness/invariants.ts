@@ -38,7 +38,7 @@ export async function checkInvariants(
   const violations: string[] = [];
   for (let shard = 0; shard < shards; shard++) {
     const keys = shardKeys(prefix, shard);
-    const jobKeys = await scanKeys(redis, `${escape(keys.base)}j:*`);
+    const jobKeys = await scanKeys(redis, `${globEscape(keys.base)}j:*`);
     const due = new Map<string, number>();
     const dueFlat = await redis.zrange(keys.due, 0, -1, "WITHSCORES");
     for (let i = 0; i < dueFlat.length; i += 2)
@@ -51,7 +51,7 @@ export async function checkInvariants(
       records.set(id, fields);
       if (shardOf(id, shards) !== shard) violations.push(`${id} is stored in the wrong shard`);
     }
-    for (const listKey of await scanKeys(redis, `${escape(keys.base)}r:*`)) {
+    for (const listKey of await scanKeys(redis, `${globEscape(keys.base)}r:*`)) {
       for (const entry of await redis.lrange(listKey, 0, -1)) {
         const sep = entry.indexOf(":");
         const id = entry.slice(sep + 1);
@@ -87,6 +87,6 @@ export async function checkInvariants(
   return { jobs, violations };
 }
 
-function escape(pattern: string): string {
+function globEscape(pattern: string): string {
   return pattern.replace(/[*?[\]\\]/g, "\\$&");
 }
