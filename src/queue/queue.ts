@@ -44,6 +44,10 @@ export interface DelayQueueOptions {
 /** A handle on the queue; `close()` releases it. */
 export interface DelayQueue {
   readonly limits: Readonly<Limits>;
+  /** Key prefix in use. */
+  readonly prefix: string;
+  /** Number of shards in use. */
+  readonly shards: number;
   /** Creates a job, or replaces the job with the same id (unless `ifAbsent`). */
   push(input: PushInput): Promise<PushResult>;
   /**
@@ -115,7 +119,11 @@ class QueueHandle implements DelayQueue {
   private rotation = 0;
   private closing: Promise<void> | undefined;
 
-  constructor(options: DelayQueueOptions, prefix: string, shards: number) {
+  constructor(
+    options: DelayQueueOptions,
+    readonly prefix: string,
+    readonly shards: number,
+  ) {
     this.limits = Object.freeze({ ...defaultLimits, ...options.limits });
     this.logger = options.logger ?? pino({ level: "silent" });
     this.recheckIntervalMs = options.recheckIntervalMs ?? 1000;
@@ -317,7 +325,13 @@ class QueueHandle implements DelayQueue {
 
   private track<T>(call: () => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(new QueueClosedError());
-    const promise = call();
+    let promise: Promise<T>;
+    try {
+      promise = call();
+    } catch (error) {
+      // Validation throws synchronously; callers always get a rejected promise.
+      return Promise.reject(error);
+    }
     this.inFlight.add(promise);
     const forget = () => this.inFlight.delete(promise);
     promise.then(forget, forget);

@@ -1,6 +1,7 @@
 export type { QueueSnapshot } from "./invariants.js";
 export { checkInvariants } from "./invariants.js";
 export { uniquePrefix } from "./prefix.js";
+export { queueFactory } from "./queue.js";
 export { closeAllRedis, startRedis } from "./redis-server.js";
 export type { RedisServer, RedisServerOptions } from "./types.js";
 export type { WithRedis } from "./with-redis.js";

@@ -38,7 +38,7 @@ if oldSeq and ARGV[6] == "1" then
   return {-1}
 end
 local seq = (tonumber(oldSeq) or 0) + 1
-local now = nowMs()
+local now = dueMs(0)
 local due = now + delay
 
 rcall("HDEL", jobKey, "x")

@@ -43,7 +43,7 @@ local attempts = tonumber(job[3])
 if undo and attempts > 0 then
   attempts = attempts - 1
 end
-local due = nowMs() + delay
+local due = dueMs(delay)
 rcall("HDEL", jobKey, "x")
 if delay == 0 then
   rcall("HSET", jobKey, "s", READY, "q", seq, "a", attempts, "d", due)

@@ -44,7 +44,7 @@ for i = 2, #KEYS do
       local job = rcall("HMGET", jobKey, "s", "q", "r", "a", "t", "b", "d", "c")
       if job[1] == READY and job[2] == seq then
         local attempts = tonumber(job[4]) + 1
-        local until_ = nowMs() + tonumber(job[3])
+        local until_ = dueMs(tonumber(job[3]))
         rcall("HSET", jobKey, "s", RESERVED, "a", attempts, "x", until_)
         rcall("ZADD", dueKey, until_, id)
         announceDue(dueKey, id, until_, channel, origin, shard)

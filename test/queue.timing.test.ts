@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import type { ReservedJob } from "../src/index.js";
+import { queueFactory, withRedis } from "./harness/index.js";
+
+const redis = withRedis();
+const openQueue = queueFactory(redis);
+// Bounds fit for a loaded 2-core CI box; the p99 target lives in bench/.
+const lateBy = 50;
+
+describe("timing", () => {
+  it("never hands a job out before its delay and hands it out within 50 ms after", async () => {
+    const queue = await openQueue();
+    const delays = [5, 20, 50, 120, 250, 400, 650, 900];
+    const pushed = new Map<string, { sent: number; acked: number; delay: number }>();
+    const received = new Map<string, number>();
+    const consumers = Array.from({ length: 3 }, async () => {
+      while (received.size < delays.length * 3) {
+        const job = await queue.pop(["tick"], { timeoutMs: 2000 });
+        if (!job) continue;
+        received.set(job.id, performance.now());
+        await queue.finish(job.id, job.token);
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.all(
+      delays.flatMap((delay) =>
+        [0, 1, 2].map(async (n) => {
+          const id = `${delay}-${n}`;
+          const sent = performance.now();
+          await queue.push({ topic: "tick", id, body: "", delayMs: delay, ttrMs: 10_000 });
+          pushed.set(id, { sent, acked: performance.now(), delay });
+        }),
+      ),
+    );
+    await Promise.all(consumers);
+    for (const [id, { sent, acked, delay }] of pushed) {
+      const at = received.get(id) ?? Number.NaN;
+      expect(at - sent, `${id} early`).toBeGreaterThanOrEqual(delay);
+      expect(at - acked - delay, `${id} late`).toBeLessThanOrEqual(lateBy);
+    }
+  });
+
+  it("fires a delayed job to a pop parked in another engine on time", async () => {
+    const consumer = await openQueue({ scheduler: false });
+    const producer = await openQueue({ prefix: consumer.prefix });
+    const waiting = consumer.pop(["tick"], { timeoutMs: 5000 });
+    const sent = performance.now();
+    await producer.push({ topic: "tick", id: "x", body: "", delayMs: 300, ttrMs: 1000 });
+    const acked = performance.now();
+    expect(await waiting).not.toBeNull();
+    const at = performance.now();
+    expect(at - sent).toBeGreaterThanOrEqual(300);
+    expect(at - acked - 300).toBeLessThanOrEqual(lateBy);
+  });
+
+  it("hands a job out again with attempts + 1 when its ttr runs out", async () => {
+    const queue = await openQueue();
+    await queue.push({ topic: "work", id: "slow", body: "b", delayMs: 0, ttrMs: 200 });
+    const first = (await queue.pop(["work"])) as ReservedJob;
+    expect(first.attempts).toBe(1);
+    const reservedAt = performance.now();
+    const second = await queue.pop(["work"], { timeoutMs: 3000 });
+    const after = performance.now() - reservedAt;
+    expect(second).toMatchObject({ id: "slow", attempts: 2 });
+    expect(second?.token).not.toBe(first.token);
+    expect(after).toBeGreaterThanOrEqual(195);
+    expect(after).toBeLessThanOrEqual(200 + lateBy);
+    const third = await queue.pop(["work"], { timeoutMs: 3000 });
+    expect(third?.attempts).toBe(3);
+  });
+
+  it("does not hand a job out again once it is finished within its ttr", async () => {
+    const queue = await openQueue();
+    await queue.push({ topic: "work", id: "quick", body: "b", delayMs: 0, ttrMs: 150 });
+    const job = (await queue.pop(["work"])) as ReservedJob;
+    expect(await queue.finish(job.id, job.token)).toBe("done");
+    expect(await queue.pop(["work"], { timeoutMs: 500 })).toBeNull();
+    expect(await queue.get("quick")).toBeNull();
+  });
+
+  it("never hands a job to a second consumer within its ttr", async () => {
+    const queue = await openQueue();
+    await queue.push({ topic: "work", id: "held", body: "b", delayMs: 0, ttrMs: 600 });
+    const first = (await queue.pop(["work"])) as ReservedJob;
+    const others = await Promise.all(
+      Array.from({ length: 4 }, () => queue.pop(["work"], { timeoutMs: 400 })),
+    );
+    expect(others).toEqual([null, null, null, null]);
+    expect((await queue.get("held"))?.reservedUntil).toBe(first.reservedUntil);
+  });
+});
