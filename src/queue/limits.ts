@@ -71,12 +71,20 @@ export function checkId(id: unknown, limits: Limits): string {
   return id;
 }
 
+/** A duration for messages: whole seconds as seconds, anything else as ms. */
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
 export function checkDuration(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new InvalidArgumentError(field, `${field} must be a whole number of milliseconds`);
   }
   if (value < min || value > max) {
-    throw new InvalidArgumentError(field, `${field} must be between ${min} and ${max} ms`);
+    throw new InvalidArgumentError(
+      field,
+      `${field} must be between ${formatMs(min)} and ${formatMs(max)}`,
+    );
   }
   return value;
 }

@@ -1,0 +1,146 @@
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  type DelayQueueService,
+  type DeleteRequest,
+  type DeleteResponse,
+  DeleteResponseSchema,
+  type FinishRequest,
+  type FinishResponse,
+  FinishResponseSchema,
+  type GetRequest,
+  type GetResponse,
+  GetResponseSchema,
+  type Job as JobMessage,
+  JobSchema,
+  JobState,
+  type PopRequest,
+  type PopResponse,
+  PopResponseSchema,
+  type PushRequest,
+  type PushResponse,
+  PushResponseSchema,
+  type ReleaseRequest,
+  type ReleaseResponse,
+  ReleaseResponseSchema,
+} from "../../gen/delayqueue/v1/delay_queue_pb.js";
+import type { DelayQueue, Job, ReservedJob } from "../queue/index.js";
+import { msToSeconds, secondsToMs, timestamp } from "./durations.js";
+import { toConnectError } from "./errors.js";
+
+const states = {
+  delayed: JobState.DELAYED,
+  ready: JobState.READY,
+  reserved: JobState.RESERVED,
+} as const;
+
+function toMessage(job: Job | ReservedJob): JobMessage {
+  return create(JobSchema, {
+    topic: job.topic,
+    id: job.id,
+    body: job.body.toString("utf8"),
+    state: states[job.state],
+    delay: msToSeconds(job.dueAt - job.pushedAt),
+    ttr: msToSeconds(job.ttrMs),
+    attempts: job.attempts,
+    dueTime: timestamp(job.dueAt),
+    reservedUntil: timestamp(job.reservedUntil),
+    pushTime: timestamp(job.pushedAt),
+    token: "token" in job ? job.token : "",
+  });
+}
+
+/**
+ * The rules of the API, once, for every way in: the RPC handlers and the
+ * legacy JSON routes both call these methods. Each throws a ConnectError.
+ */
+export class DelayQueueRpc {
+  constructor(private readonly queue: DelayQueue) {}
+
+  push(req: PushRequest): Promise<PushResponse> {
+    return this.call(async () => {
+      const result = await this.queue.push({
+        topic: req.topic,
+        id: req.id,
+        body: req.body,
+        delayMs: secondsToMs("delay", req.delay),
+        ttrMs: secondsToMs("ttr", req.ttr),
+        ifAbsent: req.ifAbsent,
+      });
+      return create(PushResponseSchema, {
+        dueTime: timestamp(result.dueAt),
+        replaced: result.replaced,
+      });
+    });
+  }
+
+  pop(req: PopRequest, signal?: AbortSignal): Promise<PopResponse> {
+    return this.call(async () => {
+      const job = await this.queue.pop(req.topics, {
+        timeoutMs: secondsToMs("timeout", req.timeout),
+        signal,
+      });
+      return create(PopResponseSchema, job ? { job: toMessage(job) } : {});
+    });
+  }
+
+  finish(req: FinishRequest): Promise<FinishResponse> {
+    return this.call(async () => {
+      const result = await this.queue.finish(req.id, req.token);
+      return create(FinishResponseSchema, { finished: result === "done" });
+    });
+  }
+
+  release(req: ReleaseRequest): Promise<ReleaseResponse> {
+    return this.call(async () => {
+      const result = await this.queue.release(req.id, {
+        token: req.token,
+        delayMs: secondsToMs("delay", req.delay),
+      });
+      if (result === "not_found")
+        throw new ConnectError(`no job with id "${req.id}"`, Code.NotFound);
+      if (result === "not_reserved") {
+        throw new ConnectError(
+          `job "${req.id}" is not reserved${req.token ? " by that token" : ""}`,
+          Code.FailedPrecondition,
+        );
+      }
+      return create(ReleaseResponseSchema, {});
+    });
+  }
+
+  delete(req: DeleteRequest): Promise<DeleteResponse> {
+    return this.call(async () =>
+      create(DeleteResponseSchema, { deleted: await this.queue.delete(req.id) }),
+    );
+  }
+
+  get(req: GetRequest): Promise<GetResponse> {
+    return this.call(async () => {
+      const job = await this.queue.get(req.id);
+      if (!job) throw new ConnectError(`no job with id "${req.id}"`, Code.NotFound);
+      return create(GetResponseSchema, { job: toMessage(job) });
+    });
+  }
+
+  /** The Connect implementation of DelayQueueService over these methods. */
+  implementation(): ServiceImpl<typeof DelayQueueService> {
+    return {
+      push: (req) => this.push(req),
+      pop: (req, context) => this.pop(req, context.signal),
+      finish: (req) => this.finish(req),
+      release: (req) => this.release(req),
+      delete: (req) => this.delete(req),
+      get: (req) => this.get(req),
+    };
+  }
+
+  private async call<T>(body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (error) {
+      throw toConnectError(error);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { DelayQueueRpc } from "./delay-queue-service.js";
+export { toConnectError } from "./errors.js";
