@@ -77,13 +77,14 @@ export class Scheduler {
 
   private run(shard: number): Promise<void> {
     const state = this.shards[shard] as ShardTimer;
+    // Whatever timer brought us here is spent: forget it, or arm() would refuse later wake-ups.
+    clearTimeout(state.timer);
+    state.timer = undefined;
+    state.armedFor = Number.POSITIVE_INFINITY;
     if (state.running) {
       state.again = true;
       return state.running;
     }
-    clearTimeout(state.timer);
-    state.timer = undefined;
-    state.armedFor = Number.POSITIVE_INFINITY;
     state.running = this.promote(shard, state).finally(() => {
       state.running = undefined;
     });
