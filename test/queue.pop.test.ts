@@ -138,13 +138,23 @@ describe("finish, release and delete", () => {
     expect(await queue.finish("j1", popped?.token)).toBe("not_found");
   });
 
-  it("finish leaves a job alone that was pushed again while reserved", async () => {
+  it("finish with a token leaves a job alone that was pushed again while reserved", async () => {
     const queue = await openQueue();
     await queue.push(job);
-    await queue.pop(["mail"]);
+    const popped = await queue.pop(["mail"]);
     await queue.push({ ...job, delayMs: 60_000 });
-    expect(await queue.finish("j1")).toBe("not_reserved");
+    expect(await queue.finish("j1", popped?.token)).toBe("not_reserved");
     expect((await queue.get("j1"))?.state).toBe("delayed");
+  });
+
+  it("finish without a token removes the job whatever its state, as the Go service does", async () => {
+    const queue = await openQueue({ scheduler: false });
+    await queue.push(job);
+    expect(await queue.finish("j1")).toBe("done");
+    await queue.push({ ...job, delayMs: 60_000 });
+    expect(await queue.finish("j1")).toBe("done");
+    expect(await queue.get("j1")).toBeNull();
+    expect(await queue.pop(["mail"])).toBeNull();
   });
 
   it("finish with an old hand-out's token leaves the newer hand-out alone", async () => {

@@ -130,7 +130,7 @@ describe("Lua transitions", () => {
     expect(await finish("999")).toBe(0);
     expect(await release("999")).toEqual([0]);
     expect(((await release(seq)) as unknown[]).slice(0, 2)).toEqual([1, "t"]);
-    expect(await finish("")).toBe(0);
+    expect(await finish(seq)).toBe(0);
     await reserve(["t"]);
     expect(await finish("")).toBe(1);
     expect(await finish("")).toBe(-1);

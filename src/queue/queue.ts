@@ -55,7 +55,10 @@ export interface DelayQueue {
    * waiting up to `timeoutMs` for one; `null` when none came.
    */
   pop(topics: readonly string[], options?: PopOptions): Promise<ReservedJob | null>;
-  /** Removes a reserved job; with `token`, only if still reserved by that hand-out. */
+  /**
+   * The consumer is done: removes the job. With `token`, only while it is still
+   * reserved by that hand-out (a late or superseded consumer removes nothing).
+   */
   finish(id: string, token?: string): Promise<SettleResult>;
   /** Hands a reserved job back: ready now, or after `delayMs`. */
   release(id: string, options?: { token?: string; delayMs?: number }): Promise<SettleResult>;

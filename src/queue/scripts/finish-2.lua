@@ -1,18 +1,18 @@
 --[[
-  The consumer is done with a reserved job: it is removed. A job that is not
-  reserved (replaced by a new push meanwhile, say) is left alone, so a late
-  finish never removes a rescheduled job.
+  The consumer is done: the job is removed. Given the token of a hand-out,
+  only while the job is still reserved by that hand-out, so a consumer whose
+  ttr ran out (or whose job was pushed again meanwhile) removes nothing.
 
   Input:
     KEYS[1] job hash
     KEYS[2] due zset of the shard
 
     ARGV[1] id
-    ARGV[2] reservation sequence, or "" for any reservation
+    ARGV[2] reservation sequence (token), or "" to remove whatever the state
 
   Output:
     1   removed
-    0   the job exists but is not reserved (under that sequence)
+    0   the job exists but is not reserved under that token
     -1  no such job
 ]]
 local rcall = redis.call
@@ -25,7 +25,7 @@ local job = rcall("HMGET", jobKey, "s", "q")
 if not job[1] then
   return -1
 end
-if job[1] ~= RESERVED or (token ~= "" and token ~= job[2]) then
+if token ~= "" and (job[1] ~= RESERVED or token ~= job[2]) then
   return 0
 end
 rcall("DEL", jobKey)

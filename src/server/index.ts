@@ -1,0 +1,14 @@
+export { buildApp } from "./app.js";
+export type { TokenCheck } from "./auth.js";
+export { authInterceptor, tokenCheck } from "./auth.js";
+export { healthRoutes, redisAnswers } from "./health.js";
+export type { ErrorBody } from "./http-errors.js";
+export { installErrorHandlers } from "./http-errors.js";
+export type { Envelope, LegacyRoutesOptions } from "./legacy-routes.js";
+export { legacyRoutes } from "./legacy-routes.js";
+export type { Listener, ListenerOptions, RequestHandler } from "./listener.js";
+export { createListener } from "./listener.js";
+export type { ServerOptions, TlsOptions } from "./options.js";
+export { reflectionRoutes } from "./reflection.js";
+export type { RunningServer } from "./server.js";
+export { startServer } from "./server.js";
