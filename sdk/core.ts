@@ -1,0 +1,134 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import {
+  type Client,
+  Code,
+  type CallOptions as ConnectCallOptions,
+  ConnectError,
+  createClient as createConnectClient,
+  type Interceptor,
+  type Transport,
+} from "@connectrpc/connect";
+import { DelayQueueService } from "../gen/delayqueue/v1/delay_queue_pb.js";
+import { defaultHeaders, headersInterceptor, withDefaultHeaders } from "./headers.js";
+import { plainJob } from "./job.js";
+import type { BaseClientOptions } from "./options.js";
+import type {
+  CallOptions,
+  DeleteInput,
+  DeleteResult,
+  FinishInput,
+  FinishResult,
+  GetInput,
+  Job,
+  PopInput,
+  PushInput,
+  PushResult,
+  ReleaseInput,
+} from "./types.js";
+
+/** The generated Connect client of `delayqueue.v1.DelayQueueService`. */
+export type RawClient = Client<typeof DelayQueueService>;
+
+/**
+ * A typed client of the delay queue. Every method takes a plain object and
+ * an optional {@link CallOptions}; durations are seconds (fractions allowed).
+ * Every failure rejects with a `ConnectError` carrying the server's code
+ * (`invalid_argument`, `already_exists`, `unauthenticated`, `unavailable`, …);
+ * none is swallowed, except `not_found` from `get`, which resolves `undefined`.
+ */
+export interface DelayQueueClient {
+  /**
+   * Creates a job, or replaces the job with the same id (new topic, body,
+   * delay and ttr; attempts back to 0). With `ifAbsent` an existing id is
+   * refused with `already_exists` instead.
+   */
+  push(input: PushInput, options?: CallOptions): Promise<PushResult>;
+  /**
+   * Reserves the oldest ready job of the first topic (in the order given)
+   * that has one, waiting up to `timeout` seconds for one to become ready.
+   * The job stays reserved for its ttr; finish or release it with its
+   * `token`. Resolves `undefined` when no job came in time. A pop that is
+   * cancelled (signal, deadline) takes no job.
+   */
+  pop(input: PopInput, options?: CallOptions): Promise<Job | undefined>;
+  /** Removes a reserved job: the consumer is done with it. Idempotent. */
+  finish(input: FinishInput, options?: CallOptions): Promise<FinishResult>;
+  /**
+   * Hands a reserved job back before its ttr runs out: ready again at once,
+   * or after `delay` seconds. The hand-out still counts in `attempts`.
+   */
+  release(input: ReleaseInput, options?: CallOptions): Promise<void>;
+  /** Removes a job whatever its state. Idempotent. */
+  delete(input: DeleteInput, options?: CallOptions): Promise<DeleteResult>;
+  /** Reads a job; `undefined` when there is no job with that id. */
+  get(input: GetInput, options?: CallOptions): Promise<Job | undefined>;
+  /** The generated Connect client over the same transport, for anything the typed methods hide. */
+  readonly raw: RawClient;
+}
+
+/** Builds a transport from the interceptors the client needs (the default headers, if any). */
+export type TransportFactory = (interceptors: Interceptor[]) => Transport;
+
+/**
+ * The transport-agnostic client: `createClient` (Node) and `createWebClient`
+ * (browsers) differ only in the `makeTransport` they pass. A given
+ * `options.transport` is used instead, wrapped to carry the default headers.
+ */
+export function buildClient(
+  options: BaseClientOptions,
+  makeTransport: TransportFactory,
+): DelayQueueClient {
+  const headers = defaultHeaders(options);
+  let transport: Transport;
+  if (options.transport) {
+    transport = headers ? withDefaultHeaders(options.transport, headers) : options.transport;
+  } else {
+    transport = makeTransport(headers ? [headersInterceptor(headers)] : []);
+  }
+  return clientOver(createConnectClient(DelayQueueService, transport), options.timeoutMs);
+}
+
+function clientOver(raw: RawClient, defaultTimeoutMs: number | undefined): DelayQueueClient {
+  /** Connect call options; a default deadline is stretched by `waitSeconds` of long poll. */
+  const call = (options: CallOptions | undefined, waitSeconds = 0): ConnectCallOptions => {
+    let timeoutMs = options?.timeoutMs;
+    if (timeoutMs === undefined && defaultTimeoutMs !== undefined) {
+      timeoutMs = defaultTimeoutMs > 0 ? defaultTimeoutMs + waitSeconds * 1000 : defaultTimeoutMs;
+    }
+    return { signal: options?.signal, timeoutMs, headers: options?.headers };
+  };
+  return {
+    raw,
+    async push(input, options) {
+      const res = await raw.push(input, call(options));
+      return { dueTime: res.dueTime && timestampDate(res.dueTime), replaced: res.replaced };
+    },
+    async pop(input, options) {
+      const { job } = await raw.pop(
+        { topics: [...input.topics], timeout: input.timeout },
+        call(options, input.timeout),
+      );
+      return job && plainJob(job);
+    },
+    async finish(input, options) {
+      const { finished } = await raw.finish(input, call(options));
+      return { finished };
+    },
+    async release(input, options) {
+      await raw.release(input, call(options));
+    },
+    async delete(input, options) {
+      const { deleted } = await raw.delete(input, call(options));
+      return { deleted };
+    },
+    async get(input, options) {
+      try {
+        const { job } = await raw.get(input, call(options));
+        return job && plainJob(job);
+      } catch (error) {
+        if (error instanceof ConnectError && error.code === Code.NotFound) return undefined;
+        throw error;
+      }
+    },
+  };
+}
