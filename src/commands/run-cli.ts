@@ -1,9 +1,23 @@
-import { type Command, type CommandContext, ExitCode } from "./command.js";
+import { type Command, type CommandContext, ExitCode, exitCodeUsage } from "./command.js";
+import { deleteCommand } from "./delete.js";
+import { finishCommand } from "./finish.js";
+import { getCommand } from "./get.js";
+import { popCommand } from "./pop.js";
+import { pushCommand } from "./push.js";
+import { releaseCommand } from "./release.js";
 import { serveCommand } from "./serve.js";
 import { packageVersion } from "./version.js";
 
-/** Every subcommand; client commands (push, pop, …) join this list. */
-const commands: readonly Command[] = [serveCommand];
+/** Every subcommand: the server, then the clients of a running server. */
+const commands: readonly Command[] = [
+  serveCommand,
+  pushCommand,
+  popCommand,
+  finishCommand,
+  releaseCommand,
+  deleteCommand,
+  getCommand,
+];
 const defaultCommand = serveCommand;
 
 function usage(): string {
@@ -19,9 +33,15 @@ ${list}
 Without a command, delay-queue runs serve: delay-queue -c delay-queue.conf.
 Run delay-queue <command> --help for a command's options.
 
+The client commands (push, pop, finish, release, delete, get) call a running server:
+--server URL or DQ_SERVER (default http://127.0.0.1:9277), bearer token in DQ_TOKEN.
+They print one line of JSON on stdout and errors as one line on stderr.
+
 Options:
   -v, --version  print the version
-  -h, --help     print this help`;
+  -h, --help     print this help
+
+${exitCodeUsage}`;
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   type EmbeddedRedis,
   EmbeddedRedisError,
   startEmbeddedRedis,
-} from "../server/embedded-redis.js";
+} from "../server/embedded-redis/index.js";
 import { type RunningServer, startServer } from "../server/index.js";
 import { checkRedis } from "./check-redis.js";
 import { type Command, type CommandContext, ExitCode } from "./command.js";

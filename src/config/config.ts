@@ -78,6 +78,10 @@ export interface Config {
   readonly tlsKey: string | undefined;
   /** `body_limit`: largest job body, bytes. */
   readonly bodyLimitBytes: number;
+  /** `max_pop_timeout`, s: the longest pop wait a client may ask for (0 … 180). */
+  readonly maxPopTimeoutSeconds: number;
+  /** `max_waiting_pops`: most pops long-polling at once in this process. */
+  readonly maxWaitingPops: number;
   readonly logLevel: LogLevel;
   readonly embeddedRedis: EmbeddedRedisMode;
   /** `data_dir` (absolute): the embedded Redis keeps its AOF under `<dataDir>/redis`. */

@@ -42,6 +42,16 @@ export const defaults: Readonly<Record<SettingKey, string>> = Object.freeze({
   tls_key: "",
   /** Largest job body, bytes (1 MiB). Ours. `DQ_BODY_LIMIT`, `--body-limit`. */
   body_limit: "1048576",
+  /**
+   * Longest pop wait a client may ask for, s (0 … 180); lowers `queue_block_timeout`'s
+   * default. Ours. `DQ_MAX_POP_TIMEOUT`, `--max-pop-timeout`.
+   */
+  max_pop_timeout: "180",
+  /**
+   * Most pops long-polling at once per process; beyond it `resource_exhausted`. Ours.
+   * `DQ_MAX_WAITING_POPS`, `--max-waiting-pops`.
+   */
+  max_waiting_pops: "10000",
   /** pino level. Ours. `DQ_LOG_LEVEL`, `--log-level`. */
   log_level: "info",
   /** auto | yes | no. Ours. `DQ_EMBEDDED_REDIS`, `--embedded-redis`. */

@@ -1,5 +1,5 @@
 import type { ConfigNotice } from "./config.js";
-import { configFileEnv, envName, settingKeys } from "./keys.js";
+import { clientEnv, configFileEnv, envName, settingKeys } from "./keys.js";
 import type { Layer } from "./source.js";
 
 /** What {@link readEnv} found. */
@@ -13,11 +13,12 @@ export interface EnvSettings {
 /**
  * Reads `DQ_*` variables: `DQ_` + the ini key in capitals with `.` as `_` (`DQ_BIND_ADDRESS`,
  * `DQ_REDIS_HOST`, `DQ_REDIS_PASSWORD`, `DQ_AUTH_TOKENS`, …). An empty variable counts as
- * unset. Unknown `DQ_*` variables are reported as warnings.
+ * unset. Unknown `DQ_*` variables are reported as warnings; the client commands' `DQ_SERVER`
+ * and `DQ_TOKEN` are known, and ignored here.
  */
 export function readEnv(env: Readonly<Record<string, string | undefined>>): EnvSettings {
   const layer: Layer = {};
-  const known = new Set<string>([configFileEnv]);
+  const known = new Set<string>([configFileEnv, ...Object.values(clientEnv)]);
   for (const key of settingKeys) {
     const name = envName(key);
     known.add(name);

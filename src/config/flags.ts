@@ -62,6 +62,8 @@ export const flagUsage = `Options:
       --block-timeout S      legacy /pop wait, seconds (queue_block_timeout, default 178)
       --prefix P             Redis key prefix          (prefix, default dq)
       --body-limit BYTES     largest job body          (body_limit, default 1048576)
+      --max-pop-timeout S    longest pop wait, seconds (max_pop_timeout, default 180)
+      --max-waiting-pops N   long-polls per process    (max_waiting_pops, default 10000)
       --tls-cert FILE        PEM certificate, with --tls-key: serve TLS (tls_cert)
       --tls-key FILE         PEM private key           (tls_key)
       --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (log_level, default info)

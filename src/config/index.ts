@@ -14,7 +14,7 @@ export { flagUsage, parseFlags } from "./flags.js";
 export type { IniFile } from "./ini-file.js";
 export { parseIni, readIniFile } from "./ini-file.js";
 export type { FlagName, SettingKey } from "./keys.js";
-export { envName, flagKeys, secretKeys, settingKeys } from "./keys.js";
+export { clientEnv, envName, flagKeys, secretKeys, settingKeys } from "./keys.js";
 export type { LoadConfigInput } from "./load-config.js";
 export { loadConfig } from "./load-config.js";
 export { describeConfig, logConfig } from "./log-config.js";

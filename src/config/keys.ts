@@ -24,6 +24,8 @@ export const settingKeys = [
   "tls_cert",
   "tls_key",
   "body_limit",
+  "max_pop_timeout",
+  "max_waiting_pops",
   "log_level",
   "embedded_redis",
   "data_dir",
@@ -55,6 +57,13 @@ export function envName(key: SettingKey): string {
 export const configFileEnv = "DQ_CONFIG";
 
 /**
+ * Environment variables of the client commands (`delay-queue push`, `pop`, …): the server's
+ * URL and the bearer token to send. `serve` ignores them without a warning, so one shell
+ * can export both kinds.
+ */
+export const clientEnv = { server: "DQ_SERVER", token: "DQ_TOKEN" } as const;
+
+/**
  * Long flags of the `serve` command and the key each sets. Secrets (`redis.password`,
  * `auth_tokens`) have no flag: command lines show up in `ps`; use the file or `DQ_*`.
  */
@@ -68,6 +77,8 @@ export const flagKeys = {
   "tls-cert": "tls_cert",
   "tls-key": "tls_key",
   "body-limit": "body_limit",
+  "max-pop-timeout": "max_pop_timeout",
+  "max-waiting-pops": "max_waiting_pops",
   "log-level": "log_level",
   "embedded-redis": "embedded_redis",
   "data-dir": "data_dir",

@@ -43,6 +43,8 @@ export interface LoadConfigInput {
 const MAX_INT32 = 2 ** 31 - 1;
 /** `body_limit` ceiling: a queue is no place for larger bodies. */
 const MAX_BODY_LIMIT = 64 * 1024 * 1024;
+/** `max_waiting_pops` ceiling: past a million parked requests, memory and sockets run out first. */
+const MAX_WAITING_POPS = 1_000_000;
 
 /**
  * Builds the effective configuration: defaults ← ini file (`-c FILE`, else `DQ_CONFIG`) ←
@@ -111,11 +113,12 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     );
   }
 
+  const maxPopTimeoutSeconds = read.integer("max_pop_timeout", 0, 180);
   const config: Config = {
     host: bind.host === "" ? "0.0.0.0" : bind.host,
     port: bind.port,
     shards: read.integer("bucket_size", 1, 1024),
-    queueBlockTimeoutSeconds: read.integer("queue_block_timeout", 0, 180),
+    queueBlockTimeoutSeconds: blockTimeout(read, merged, maxPopTimeoutSeconds),
     bucketName: merged.bucket_name.value,
     queueName: merged.queue_name.value,
     redis: {
@@ -141,6 +144,8 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     tlsCert,
     tlsKey,
     bodyLimitBytes: read.integer("body_limit", 1, MAX_BODY_LIMIT),
+    maxPopTimeoutSeconds,
+    maxWaitingPops: read.integer("max_waiting_pops", 1, MAX_WAITING_POPS),
     logLevel: read.parse("log_level", parseLevel, `expected one of ${logLevels.join(", ")}`),
     embeddedRedis,
     dataDir: resolve(
@@ -152,6 +157,23 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     notices: [...notices, ...compatibilityNotices(sources)],
   };
   return config;
+}
+
+/**
+ * `queue_block_timeout` within `max_pop_timeout`, or legacy pops naming no timeout would be
+ * refused: the Go default (178) is lowered to it quietly, a value someone set is an error.
+ */
+function blockTimeout(read: Reader, merged: Record<SettingKey, RawValue>, max: number): number {
+  const seconds = read.integer("queue_block_timeout", 0, 180);
+  const { source } = merged.queue_block_timeout;
+  if (seconds <= max) return seconds;
+  if (source.kind === "default") return max;
+  const limit = describeSetting("max_pop_timeout", merged.max_pop_timeout.source, String(max));
+  throw new ConfigError(
+    `${describeSetting("queue_block_timeout", source, String(seconds))} is above ${limit}: legacy pops would be refused`,
+    "queue_block_timeout",
+    source,
+  );
 }
 
 /** Validates merged raw values; every failure is a ConfigError naming key and source. */

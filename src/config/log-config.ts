@@ -29,6 +29,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     shards: config.shards,
     queueBlockTimeoutSeconds: config.queueBlockTimeoutSeconds,
     bodyLimitBytes: config.bodyLimitBytes,
+    maxPopTimeoutSeconds: config.maxPopTimeoutSeconds,
+    maxWaitingPops: config.maxWaitingPops,
     authTokenCount: config.authTokens.length,
     tls: config.tlsCert !== undefined,
     embeddedRedis: config.embeddedRedis,

@@ -46,7 +46,11 @@ export function toServerOptions(
       connection: redisOptions(config, embedded),
       prefix: config.prefix,
       shards: config.shards,
-      limits: { maxBodyBytes: config.bodyLimitBytes },
+      limits: {
+        maxBodyBytes: config.bodyLimitBytes,
+        maxPopTimeoutMs: config.maxPopTimeoutSeconds * 1000,
+        maxWaitingPops: config.maxWaitingPops,
+      },
       logger: logger.child({ component: "queue" }),
     },
     legacyPopTimeoutSeconds: config.queueBlockTimeoutSeconds,
