@@ -7,6 +7,8 @@ export type QueueErrorKind =
   | "invalid_argument"
   /** Push in "only if absent" mode met an existing job. */
   | "already_exists"
+  /** A per-process limit is reached (too many parked pops); retry later. */
+  | "resource_exhausted"
   /** The queue was closed; no new work is accepted. */
   | "closed"
   /** Redis answered something the engine does not understand. */
@@ -47,5 +49,16 @@ export class QueueClosedError extends QueueError {
   override name = "QueueClosedError";
   constructor() {
     super("closed", "the queue is closed");
+  }
+}
+
+/** A long-poll would exceed `limits.maxWaitingPops`; the caller should retry later. */
+export class TooManyWaitingPopsError extends QueueError {
+  override name = "TooManyWaitingPopsError";
+  constructor(readonly limit: number) {
+    super(
+      "resource_exhausted",
+      `too many pops are waiting in this process (limit ${limit}): retry later`,
+    );
   }
 }

@@ -4,6 +4,7 @@ export {
   JobExistsError,
   QueueClosedError,
   QueueError,
+  TooManyWaitingPopsError,
 } from "./errors.js";
 export { notifyChannel, shardKeys } from "./keys.js";
 export type { Limits } from "./limits.js";

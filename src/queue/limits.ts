@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "./errors.js";
 
-/** Bounds on what a job may carry. All durations in milliseconds. */
+/** Bounds on what a job may carry and what one process takes on. Durations in ms. */
 export interface Limits {
   /** Longest topic name, in characters. Default: 128. */
   maxTopicLength: number;
@@ -16,6 +16,12 @@ export interface Limits {
   maxTtrMs: number;
   /** Longest pop wait. Default: 180 s. */
   maxPopTimeoutMs: number;
+  /**
+   * Most pops long-polling at once in this process (each holds a request,
+   * a timer and a waiter). One more is refused with `resource_exhausted`
+   * unless a job is ready for it at once. Default: 10 000.
+   */
+  maxWaitingPops: number;
 }
 
 /** The limits of DESIGN §2. */
@@ -27,9 +33,11 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   minTtrMs: 1,
   maxTtrMs: 86_400 * 1000,
   maxPopTimeoutMs: 180 * 1000,
+  maxWaitingPops: 10_000,
 });
 
 const topicPattern = /^[A-Za-z0-9._:-]+$/;
+const loneSurrogate = /\p{Cs}/u;
 
 export function checkTopic(topic: unknown, limits: Limits, field = "topic"): string {
   if (typeof topic !== "string" || topic.length === 0) {
@@ -67,6 +75,11 @@ export function checkId(id: unknown, limits: Limits): string {
   }
   if (Buffer.byteLength(id, "utf8") > limits.maxIdBytes) {
     throw new InvalidArgumentError("id", `id is longer than ${limits.maxIdBytes} bytes`);
+  }
+  // A lone surrogate (JSON "\ud800") has no UTF-8 form: as a key it would turn into U+FFFD,
+  // and ids differing only there would name the same job.
+  if (loneSurrogate.test(id)) {
+    throw new InvalidArgumentError("id", "id must be valid Unicode text (it has a lone surrogate)");
   }
   return id;
 }

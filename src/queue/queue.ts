@@ -2,7 +2,12 @@ import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import { type Logger, pino } from "pino";
 import { RedisClock } from "./clock.js";
-import { InvalidArgumentError, JobExistsError, QueueClosedError } from "./errors.js";
+import {
+  InvalidArgumentError,
+  JobExistsError,
+  QueueClosedError,
+  TooManyWaitingPopsError,
+} from "./errors.js";
 import { isValidPrefix } from "./keys.js";
 import {
   checkBody,
@@ -52,7 +57,9 @@ export interface DelayQueue {
   push(input: PushInput): Promise<PushResult>;
   /**
    * Takes the oldest ready job of the first topic (in order) that has one,
-   * waiting up to `timeoutMs` for one; `null` when none came.
+   * waiting up to `timeoutMs` for one; `null` when none came. With
+   * `limits.maxWaitingPops` long-polls already running, one that finds no
+   * job at once throws TooManyWaitingPopsError instead of waiting.
    */
   pop(topics: readonly string[], options?: PopOptions): Promise<ReservedJob | null>;
   /**
@@ -69,11 +76,21 @@ export interface DelayQueue {
   readonly redis: Redis;
   /** Parked pops in this process. */
   readonly waiting: number;
+  /** Pops with a timeout running in this process, parked or looking: at most `maxWaitingPops`. */
+  readonly longPolls: number;
   /** Stops taking calls, ends parked pops with `null`, waits for calls in flight, closes Redis. */
   close(): Promise<void>;
 }
 
-const defaultConnection: RedisOptions = { host: "127.0.0.1", port: 6379 };
+/**
+ * Reconnect after 50, 100, … ms, at most 250 ms apart. With `maxRetriesPerRequest: 1`
+ * ioredis fails the calls waiting for a connection at every second failed attempt, and
+ * with auto-pipelining a call can wait for two such rounds: so while Redis is down a call
+ * fails within about a second. (ioredis' own 2 s cap made calls wait up to 8 s.)
+ */
+const retryStrategy = (attempt: number): number => Math.min(attempt * 50, 250);
+
+const defaultConnection: RedisOptions = { host: "127.0.0.1", port: 6379, retryStrategy };
 
 function connect(connection: string | RedisOptions | undefined, name: string): Redis {
   const base: RedisOptions = {
@@ -82,7 +99,7 @@ function connect(connection: string | RedisOptions | undefined, name: string): R
     maxRetriesPerRequest: 1,
     lazyConnect: true,
   };
-  if (typeof connection === "string") return new Redis(connection, base);
+  if (typeof connection === "string") return new Redis(connection, { retryStrategy, ...base });
   return new Redis({ ...defaultConnection, ...connection, ...base });
 }
 
@@ -120,6 +137,7 @@ class QueueHandle implements DelayQueue {
   private readonly recheckIntervalMs: number;
   private recheckTimer: NodeJS.Timeout | undefined;
   private rotation = 0;
+  private longPollCount = 0;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -168,6 +186,10 @@ class QueueHandle implements DelayQueue {
     return this.waiters.size;
   }
 
+  get longPolls(): number {
+    return this.longPollCount;
+  }
+
   async open(): Promise<void> {
     await Promise.all([this.redis.connect(), this.subscriber.connect()]);
     await this.notifier.start();
@@ -207,7 +229,19 @@ class QueueHandle implements DelayQueue {
         0,
         this.limits.maxPopTimeoutMs,
       );
-      return this.popLoop(wanted, timeoutMs, options.signal);
+      if (timeoutMs === 0) return this.popLoop(wanted, 0, options.signal);
+      if (this.longPollCount >= this.limits.maxWaitingPops) {
+        // Full: a job that is ready now is still handed out; only waiting is refused.
+        const job = await this.popLoop(wanted, 0, options.signal);
+        if (job) return job;
+        throw new TooManyWaitingPopsError(this.limits.maxWaitingPops);
+      }
+      this.longPollCount++;
+      try {
+        return await this.popLoop(wanted, timeoutMs, options.signal);
+      } finally {
+        this.longPollCount--;
+      }
     });
   }
 
@@ -228,7 +262,8 @@ class QueueHandle implements DelayQueue {
         throw error;
       }
       if (job) {
-        if (waiter) this.unpark(waiter, job.topic);
+        // A wake-up that came during the look may be about a job it did not take: pass it on.
+        if (waiter) this.unpark(waiter);
         if (!signal?.aborted) return job;
         // The caller left while the reserve was in flight: hand the job straight back.
         await this.store.release(job.id, job.token, 0, true);
@@ -236,20 +271,24 @@ class QueueHandle implements DelayQueue {
         return null;
       }
       if (!waiter) return null;
-      const outcome = await waiter.wait(deadline - performance.now(), signal);
+      this.waiters.looked(waiter);
+      // News that came during the look may be about a shard it had already passed: look again.
+      const again = waiter.newsWhileLooking && performance.now() < deadline;
+      const outcome = again ? "woken" : await waiter.wait(deadline - performance.now(), signal);
       if (outcome !== "woken" || this.closing) {
         this.unpark(waiter);
         return null;
       }
+      this.waiters.remove(waiter);
     }
     return null;
   }
 
   /** Unparks `waiter`; news it received but did not use passes to the next waiter. */
-  private unpark(waiter: Waiter, usedTopic?: string): void {
+  private unpark(waiter: Waiter): void {
     this.waiters.remove(waiter);
     const topic = waiter.wokenBy;
-    if (topic !== undefined && topic !== usedTopic && !this.closing) this.waiters.wake(topic, 1);
+    if (topic !== undefined && !this.closing) this.waiters.wake(topic, 1);
   }
 
   private async reserveAny(topics: readonly string[]): Promise<ReservedJob | null> {

@@ -5,6 +5,11 @@ export type WaitOutcome = "woken" | "timeout" | "aborted";
 export class Waiter {
   /** The topic whose news woke this waiter, once woken. */
   wokenBy: string | undefined;
+  /**
+   * News for one of its topics came while its pop was still looking (trying
+   * the shards in turn): the look may have passed the shard the news is about.
+   */
+  newsWhileLooking = false;
   private notify: (() => void) | undefined;
 
   constructor(readonly topics: readonly string[]) {}
@@ -37,43 +42,52 @@ export class Waiter {
 /**
  * Parked pops by topic, oldest first. News that a topic got `n` ready jobs
  * wakes up to `n` of its waiters; each then retries the atomic reserve.
+ *
+ * A pop parks before it looks, and its waiter counts as looking until
+ * {@link WaiterRegistry.looked}. News also marks every waiter of the topic
+ * that is still looking (`newsWhileLooking`): its look may already have
+ * passed the shard of the new job while the waiter woken for it takes a job
+ * from a shard the looking one had yet to reach; the looking one must look
+ * again rather than sleep.
  */
 export class WaiterRegistry {
   private readonly byTopic = new Map<string, Set<Waiter>>();
+  private readonly lookingByTopic = new Map<string, Set<Waiter>>();
   private count = 0;
 
   get size(): number {
     return this.count;
   }
 
+  /** Parks a waiter for `topics`; it counts as looking until {@link looked}. */
   add(topics: readonly string[]): Waiter {
     const waiter = new Waiter(topics);
     for (const topic of topics) {
-      let set = this.byTopic.get(topic);
-      if (!set) {
-        set = new Set();
-        this.byTopic.set(topic, set);
-      }
-      set.add(waiter);
+      addTo(this.byTopic, topic, waiter);
+      addTo(this.lookingByTopic, topic, waiter);
     }
     this.count++;
     return waiter;
   }
 
+  /** The pop of `waiter` is done looking; from now on it only waits. */
+  looked(waiter: Waiter): void {
+    for (const topic of waiter.topics) deleteFrom(this.lookingByTopic, topic, waiter);
+  }
+
+  /** Unparks `waiter`; safe to call when it is already gone. */
   remove(waiter: Waiter): void {
+    this.looked(waiter);
     let found = false;
     for (const topic of waiter.topics) {
-      const set = this.byTopic.get(topic);
-      if (set?.delete(waiter)) {
-        found = true;
-        if (set.size === 0) this.byTopic.delete(topic);
-      }
+      if (deleteFrom(this.byTopic, topic, waiter)) found = true;
     }
     if (found) this.count--;
   }
 
   /** Wakes up to `count` waiters of `topic`; returns how many woke. */
   wake(topic: string, count: number): number {
+    for (const waiter of this.lookingByTopic.get(topic) ?? []) waiter.newsWhileLooking = true;
     const set = this.byTopic.get(topic);
     if (!set) return 0;
     let woken = 0;
@@ -95,4 +109,21 @@ export class WaiterRegistry {
   topics(): string[] {
     return [...this.byTopic.keys()];
   }
+}
+
+function addTo(map: Map<string, Set<Waiter>>, topic: string, waiter: Waiter): void {
+  let set = map.get(topic);
+  if (!set) {
+    set = new Set();
+    map.set(topic, set);
+  }
+  set.add(waiter);
+}
+
+/** Deletes `waiter` from the set of `topic`, and the set once empty; true if it was there. */
+function deleteFrom(map: Map<string, Set<Waiter>>, topic: string, waiter: Waiter): boolean {
+  const set = map.get(topic);
+  if (!set?.delete(waiter)) return false;
+  if (set.size === 0) map.delete(topic);
+  return true;
 }

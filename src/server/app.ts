@@ -16,6 +16,7 @@ import { createListener, type RequestHandler } from "./listener.js";
 import type { ServerOptions } from "./options.js";
 import { reflectionRoutes } from "./reflection.js";
 import { RequestLog } from "./request-log.js";
+import { fixRpcErrors } from "./rpc-errors.js";
 
 /**
  * The fastify app behind the one port: Connect, gRPC and gRPC-web for
@@ -56,6 +57,7 @@ export function buildApp(
       router.service(DelayQueueService, rpc.implementation());
       healthRoutes(router, queue, closing.signal);
       reflectionRoutes(router, [file_delayqueue_v1_delay_queue, file_grpc_health_v1_health]);
+      fixRpcErrors(router);
     },
     readMaxBytes: options.requestLimitBytes,
     interceptors: [authInterceptor(authorized)],

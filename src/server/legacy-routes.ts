@@ -74,8 +74,9 @@ export async function legacyRoutes(app: FastifyInstance, opts: LegacyRoutesOptio
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode ?? 500;
-    if (status >= 500) request.log.error({ err: error }, "legacy route failed");
+    // Only the server's own faults are logged: a caller's mistake is answered, not logged,
+    // since its message may quote what the caller sent (a topic, a piece of the body).
+    if (isServerFault(error)) request.log.error({ err: error }, "legacy route failed");
     reply.code(200).send(failure(errorMessage(error, opts.bodyLimit)));
   });
 
@@ -171,6 +172,16 @@ function watchDisconnect(
   const raw = request.raw as IncomingMessage | Http2ServerRequest;
   if ("stream" in raw ? raw.stream.destroyed : raw.socket.destroyed) controller.abort();
   return { signal: controller.signal, stop: () => res.off("close", onClose) };
+}
+
+const serverFaults = new Set([Code.Internal, Code.Unknown, Code.DataLoss]);
+
+/** True for failures the caller did not cause (and that a Redis outage does not explain). */
+function isServerFault(error: FastifyError): boolean {
+  const thrown: unknown = error;
+  if (thrown instanceof ConnectError) return serverFaults.has(thrown.code);
+  if (error instanceof LegacyInputError) return false;
+  return (error.statusCode ?? 500) >= 500;
 }
 
 function errorMessage(error: FastifyError, bodyLimit: number): string {

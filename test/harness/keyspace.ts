@@ -1,0 +1,47 @@
+import type { Redis } from "ioredis";
+import { shardKeys, shardOf } from "../../src/queue/index.js";
+
+/** What acknowledged pushes may have left in Redis. */
+export interface AckedPushes {
+  /** Ids whose push succeeded. */
+  readonly ids: ReadonlySet<string>;
+  /** Topics of those pushes. */
+  readonly topics: ReadonlySet<string>;
+}
+
+/** Every key of the database, as raw bytes. */
+async function allKeys(redis: Redis): Promise<Buffer[]> {
+  const keys: Buffer[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await redis.scanBuffer(cursor, "COUNT", 1000);
+    cursor = String(next);
+    keys.push(...batch);
+  } while (cursor !== "0");
+  return keys;
+}
+
+/**
+ * Keys of the whole database that no acknowledged push explains, shown as
+ * JSON strings: anything but the job hash of an acknowledged id (in its
+ * shard), a shard's due set, or a ready list of an acknowledged topic. Keys
+ * are compared as UTF-8 bytes, as the engine writes them.
+ */
+export async function strayKeys(
+  redis: Redis,
+  prefix: string,
+  shards: number,
+  acked: AckedPushes,
+): Promise<string[]> {
+  const expected = new Set<string>();
+  const add = (key: string) => expected.add(Buffer.from(key, "utf8").toString("base64"));
+  for (const id of acked.ids) add(shardKeys(prefix, shardOf(id, shards)).job(id));
+  for (let shard = 0; shard < shards; shard++) {
+    const keys = shardKeys(prefix, shard);
+    add(keys.due);
+    for (const topic of acked.topics) add(keys.ready(topic));
+  }
+  return (await allKeys(redis))
+    .filter((key) => !expected.has(key.toString("base64")))
+    .map((key) => JSON.stringify(key.toString("utf8")));
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { withRedis } from "./harness/index.js";
+import { uniquePrefix } from "./harness/prefix.js";
+import { queueFactory } from "./harness/queue.js";
+
+const ROUNDS = 30;
+
+describe("waking parked pops", () => {
+  const redis = withRedis();
+  const open = queueFactory(redis);
+
+  // A pop tries the shards one after another. Pushes landing meanwhile used to wake an
+  // idle waiter, which took a job from a shard the looking pop had yet to reach; the
+  // looking pop, past the shard of the new job, went back to sleep: a ready job and a
+  // parked pop, and no news left to bring them together until the 1 s re-check.
+  it("hands every job pushed by another engine to the pops parked for it, without the re-check", async () => {
+    const prefix = uniquePrefix("wake");
+    const parkedOn = await open({ prefix, shards: 3, recheckIntervalMs: 60_000 });
+    const pusher = await open({ prefix, shards: 3 });
+    const slow: string[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const topic = `wake-${round}`;
+      const pops = [0, 1, 2].map(() => parkedOn.pop([topic], { timeoutMs: 5_000 }));
+      // Parked, and done with their first look.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(parkedOn.waiting).toBe(3);
+      const ids = [0, 1, 2].map((n) => `${topic}-${n}`);
+      const pushedAt = performance.now();
+      for (const id of ids) await pusher.push({ topic, id, body: id, delayMs: 0, ttrMs: 60_000 });
+      const got = await Promise.all(pops);
+      const ms = performance.now() - pushedAt;
+      if (ms > 1_000) slow.push(`round ${round}: ${Math.round(ms)} ms`);
+      expect(new Set(got.map((job) => job?.id))).toEqual(new Set(ids));
+    }
+    expect(slow).toEqual([]);
+  });
+});
