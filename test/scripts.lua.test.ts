@@ -7,7 +7,7 @@ import { uniquePrefix, withRedis } from "./harness/index.js";
 // The scripts called by name, as ioredis defines them, with no engine around them.
 type Call = (...args: (string | number)[]) => Promise<unknown>;
 type Scripts = Record<
-  "dqPush" | "dqReserve" | "dqFinish" | "dqDelete" | "dqRelease" | "dqPromote",
+  "dqPush" | "dqPushBatch" | "dqReserve" | "dqFinish" | "dqDelete" | "dqRelease" | "dqPromote",
   Call
 >;
 
@@ -39,7 +39,7 @@ function fresh() {
       "me",
       0,
     );
-  const reserve = (topics: string[], staleLimit = 100) =>
+  const reserve = (topics: string[], staleLimit = 100, max = 1) =>
     scripts.dqReserve(
       1 + topics.length,
       keys.due,
@@ -49,6 +49,7 @@ function fresh() {
       "me",
       0,
       staleLimit,
+      max,
     );
   const promote = (limit = 1000) => scripts.dqPromote(keys.due, keys.base, limit, channel, "me");
   return { keys, channel, push, reserve, promote };
@@ -79,25 +80,85 @@ describe("Lua transitions", () => {
     await client.rpush(keys.ready("t"), "garbage-without-separator", "9:ghost");
     await push("b", "t", 0);
     const reply = (await reserve(["t"])) as unknown[];
-    expect(reply.slice(0, 4)).toEqual([1, 0, "a", "t"]);
-    expect(((await reserve(["t"])) as unknown[])[2]).toBe("b");
-    expect(await reserve(["t"])).toEqual([0]);
+    expect(reply.slice(0, 5)).toEqual([1, 0, 0, "a", "t"]);
+    expect(((await reserve(["t"])) as unknown[])[3]).toBe("b");
+    expect(await reserve(["t"])).toEqual([0, 0]);
     expect(await client.llen(keys.ready("t"))).toBe(0);
   });
 
   it("reserve yields after its stale limit so one call stays short", async () => {
     const { reserve, keys } = fresh();
     await client.rpush(keys.ready("t"), ...Array.from({ length: 5 }, (_, i) => `1:gone${i}`));
-    expect(await reserve(["t"], 3)).toEqual([2]);
-    expect(await reserve(["t"], 3)).toEqual([0]);
+    expect(await reserve(["t"], 3)).toEqual([0, 1]);
+    expect(await reserve(["t"], 3)).toEqual([0, 0]);
   });
 
   it("reserve honours topic order and reports which topic it served", async () => {
     const { push, reserve } = fresh();
     await push("low", "b", 0);
     await push("high", "a", 0);
-    expect(((await reserve(["a", "b"])) as unknown[]).slice(0, 3)).toEqual([1, 0, "high"]);
-    expect(((await reserve(["a", "b"])) as unknown[]).slice(0, 3)).toEqual([1, 1, "low"]);
+    expect(((await reserve(["a", "b"])) as unknown[]).slice(0, 4)).toEqual([1, 0, 0, "high"]);
+    expect(((await reserve(["a", "b"])) as unknown[]).slice(0, 4)).toEqual([1, 0, 1, "low"]);
+  });
+
+  it("reserve takes several jobs in one call, topic by topic, up to its count", async () => {
+    const { push, reserve } = fresh();
+    for (const id of ["a1", "a2"]) await push(id, "a", 0);
+    for (const id of ["b1", "b2"]) await push(id, "b", 0);
+    const reply = (await reserve(["a", "b"], 100, 3)) as unknown[];
+    expect(reply.slice(0, 2)).toEqual([3, 0]);
+    const taken = [0, 1, 2].map((n) => reply.slice(2 + n * 10, 2 + n * 10 + 3));
+    expect(taken).toEqual([
+      [0, "a1", "a"],
+      [0, "a2", "a"],
+      [1, "b1", "b"],
+    ]);
+    expect(((await reserve(["a", "b"], 100, 3)) as unknown[]).slice(0, 4)).toEqual([1, 0, 1, "b2"]);
+  });
+
+  it("push-batch writes each job as push does and reports refusals in place", async () => {
+    const { push, reserve, keys, channel } = fresh();
+    await push("old", "t", 0);
+    const reply = (await scripts.dqPushBatch(
+      keys.due,
+      keys.base,
+      channel,
+      "me",
+      0,
+      "n1",
+      "t",
+      "b1",
+      0,
+      5000,
+      "0",
+      "old",
+      "t",
+      "again",
+      0,
+      5000,
+      "1",
+      "n2",
+      "u",
+      "b2",
+      60_000,
+      5000,
+      "0",
+      "old",
+      "u",
+      "moved",
+      0,
+      5000,
+      "0",
+    )) as number[];
+    expect(reply[2]).toBe(-1);
+    expect([reply[1], reply[5], reply[7]]).toEqual([0, 0, 1]);
+    expect(Number(reply[4]) - Number(reply[0])).toBe(60_000);
+    expect(await client.hget(keys.job("n2"), "s")).toBe("1");
+    expect(await client.hmget(keys.job("old"), "t", "b")).toEqual(["u", "moved"]);
+    // "old" moved to topic u: its entry in t is stale, so t serves n1 only.
+    const fromT = (await reserve(["t"], 100, 5)) as unknown[];
+    expect(fromT.slice(0, 1)).toEqual([1]);
+    expect(fromT[3]).toBe("n1");
   });
 
   it("promote moves only due jobs, in batches, and reports the next due time", async () => {
@@ -123,7 +184,7 @@ describe("Lua transitions", () => {
   it("finish, release and delete answer with their codes", async () => {
     const { push, reserve, keys } = fresh();
     await push("a", "t", 0);
-    const seq = String(((await reserve(["t"])) as unknown[])[10]);
+    const seq = String(((await reserve(["t"])) as unknown[])[11]);
     const finish = (token: string) => scripts.dqFinish(keys.job("a"), keys.due, "a", token);
     const release = (token: string) =>
       scripts.dqRelease(keys.job("a"), keys.due, "a", token, 0, "0", keys.base, "c", "me", 0);

@@ -293,8 +293,10 @@ class QueueHandle implements DelayQueue {
 
   private async reserveAny(topics: readonly string[]): Promise<ReservedJob | null> {
     for (const shard of await this.shardOrder(topics)) {
-      let job = await this.store.reserve(shard, topics);
-      while (job === "again") job = await this.store.reserve(shard, topics);
+      let result = await this.store.reserve(shard, topics);
+      while (result.jobs.length === 0 && result.again)
+        result = await this.store.reserve(shard, topics);
+      const [job] = result.jobs;
       if (job) {
         this.scheduler?.hint(shard, job.reservedUntil);
         return job;

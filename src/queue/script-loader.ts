@@ -6,7 +6,7 @@ const includePattern = /^--- @include "([^"]+)"$/gm;
 
 /** One Lua script, ready for `defineCommand`. */
 export interface ScriptSource {
-  /** Command name on the client, e.g. `dqPush` for `push-3.lua`. */
+  /** Command name on the client, e.g. `dqPush` for `push-3.lua`, `dqPushBatch` for `push-batch-1.lua`. */
   name: string;
   /** KEYS count from the file name's `-N`; undefined when the caller passes it. */
   numberOfKeys: number | undefined;
@@ -30,7 +30,7 @@ export function readScripts(): ScriptSource[] {
       if (!match?.[1]) throw new Error(`unexpected script name ${file}`);
       const base = match[1];
       return {
-        name: `dq${base[0]?.toUpperCase()}${base.slice(1)}`,
+        name: `dq${base.replace(/(^|-)(\w)/g, (_m, _dash, c: string) => c.toUpperCase())}`,
         numberOfKeys: match[2] === undefined ? undefined : Number(match[2]),
         lua: inline(readFileSync(new URL(file, scriptsDir), "utf8"), new Set()),
       };

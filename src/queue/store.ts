@@ -10,6 +10,7 @@ type Reply = Buffer | number | null;
 /** The commands `defineScripts` adds, as the store calls them. */
 interface ScriptCommands {
   dqPush(...args: (string | number | Buffer)[]): Promise<number[]>;
+  dqPushBatch(...args: (string | number | Buffer)[]): Promise<number[]>;
   dqReserveBuffer(numKeys: number, ...args: string[]): Promise<Reply[]>;
   dqFinish(...args: string[]): Promise<number>;
   dqDelete(...args: string[]): Promise<number>;
@@ -34,6 +35,16 @@ export interface ReleaseResult {
   /** When released: the job's topic and new due time. */
   topic?: string;
   dueAt?: number;
+}
+
+/** One validated job for {@link JobStore.pushBatch}. */
+export interface StoredPush {
+  id: string;
+  topic: string;
+  body: Buffer;
+  delayMs: number;
+  ttrMs: number;
+  ifAbsent: boolean;
 }
 
 export interface StoreOptions {
@@ -105,8 +116,15 @@ export class JobStore {
     return { shard, dueAt: Number(dueAt), replaced: replaced === 1 };
   }
 
-  /** Reserves from one shard; "again" when it stopped after dropping many stale entries. */
-  async reserve(shard: number, topics: readonly string[]): Promise<ReservedJob | null | "again"> {
+  /**
+   * Reserves up to `max` jobs from one shard. `again` means it stopped after
+   * dropping many stale entries, and the shard may hold more.
+   */
+  async reserve(
+    shard: number,
+    topics: readonly string[],
+    max = 1,
+  ): Promise<{ jobs: ReservedJob[]; again: boolean }> {
     const keys = this.shards[shard] as ShardKeys;
     const reply = await this.scripts.dqReserveBuffer(
       1 + topics.length,
@@ -117,23 +135,58 @@ export class JobStore {
       this.options.origin,
       String(shard),
       String(this.options.staleLimit),
+      String(max),
     );
-    if (reply[0] === 0) return null;
-    if (reply[0] === 2) return "again";
-    const [, , id, topic, body, attempts, ttrMs, dueAt, reservedUntil, pushedAt, seq] = reply;
-    if (!(body instanceof Buffer)) throw new QueueError("internal", "malformed reserve reply");
-    return {
-      id: String(id),
-      topic: String(topic),
-      body,
-      state: "reserved",
-      attempts: Number(attempts),
-      ttrMs: Number(ttrMs),
-      dueAt: Number(dueAt),
-      reservedUntil: Number(reservedUntil),
-      pushedAt: Number(pushedAt),
-      token: String(seq),
-    };
+    const count = Number(reply[0]);
+    const jobs: ReservedJob[] = [];
+    for (let i = 0, at = 2; i < count; i++, at += 10) {
+      const [, id, topic, body, attempts, ttrMs, dueAt, reservedUntil, pushedAt, seq] = reply.slice(
+        at,
+        at + 10,
+      );
+      if (!(body instanceof Buffer)) throw new QueueError("internal", "malformed reserve reply");
+      jobs.push({
+        id: String(id),
+        topic: String(topic),
+        body,
+        state: "reserved",
+        attempts: Number(attempts),
+        ttrMs: Number(ttrMs),
+        dueAt: Number(dueAt),
+        reservedUntil: Number(reservedUntil),
+        pushedAt: Number(pushedAt),
+        token: String(seq),
+      });
+    }
+    return { jobs, again: Number(reply[1]) === 1 };
+  }
+
+  /**
+   * Pushes jobs that all hash to `shard` in one script call; per job, in
+   * order: its due time, or "exists" when refused by `ifAbsent`.
+   */
+  async pushBatch(
+    shard: number,
+    jobs: readonly StoredPush[],
+  ): Promise<({ dueAt: number; replaced: boolean } | "exists")[]> {
+    const keys = this.shards[shard] as ShardKeys;
+    const args: (string | number | Buffer)[] = [];
+    for (const job of jobs) {
+      args.push(job.id, job.topic, job.body, job.delayMs, job.ttrMs, job.ifAbsent ? "1" : "0");
+    }
+    const reply = await this.scripts.dqPushBatch(
+      keys.due,
+      keys.base,
+      this.channel,
+      this.options.origin,
+      shard,
+      ...args,
+    );
+    return jobs.map((_, i) =>
+      reply[2 * i] === -1
+        ? "exists"
+        : { dueAt: Number(reply[2 * i]), replaced: reply[2 * i + 1] === 1 },
+    );
   }
 
   async finish(id: string, token = ""): Promise<SettleResult> {

@@ -32,24 +32,15 @@ local channel, origin, shard = ARGV[7], ARGV[8], ARGV[9]
 --- @include "includes/nowMs"
 --- @include "includes/announceDue"
 --- @include "includes/announceReady"
+--- @include "includes/storeJob"
 
-local oldSeq = rcall("HGET", jobKey, "q")
-if oldSeq and ARGV[6] == "1" then
+local due, replaced = storeJob(jobKey, dueKey, readyKey, id, topic, body, delay, ttr, ARGV[6] == "1", dueMs(0))
+if due == -1 then
   return {-1}
 end
-local seq = (tonumber(oldSeq) or 0) + 1
-local now = dueMs(0)
-local due = now + delay
-
-rcall("HDEL", jobKey, "x")
 if delay == 0 then
-  rcall("HSET", jobKey, "t", topic, "b", body, "r", ttr, "d", due, "s", READY, "a", 0, "c", now, "q", seq)
-  rcall("ZREM", dueKey, id)
-  rcall("RPUSH", readyKey, seq .. ":" .. id)
   announceReady(channel, origin, {topic, 1})
 else
-  rcall("HSET", jobKey, "t", topic, "b", body, "r", ttr, "d", due, "s", DELAYED, "a", 0, "c", now, "q", seq)
-  rcall("ZADD", dueKey, due, id)
   announceDue(dueKey, id, due, channel, origin, shard)
 end
-return {0, due, oldSeq and 1 or 0}
+return {0, due, replaced}
