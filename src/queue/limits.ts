@@ -22,6 +22,8 @@ export interface Limits {
    * unless a job is ready for it at once. Default: 10 000.
    */
   maxWaitingPops: number;
+  /** Most jobs one batch push or batch pop handles. Default: 10 000. */
+  maxBatchJobs: number;
 }
 
 /** The limits of DESIGN §2. */
@@ -34,6 +36,7 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   maxTtrMs: 86_400 * 1000,
   maxPopTimeoutMs: 180 * 1000,
   maxWaitingPops: 10_000,
+  maxBatchJobs: 10_000,
 });
 
 const topicPattern = /^[A-Za-z0-9._:-]+$/;

@@ -9,19 +9,20 @@ import {
   TooManyWaitingPopsError,
 } from "./errors.js";
 import { isValidPrefix } from "./keys.js";
-import {
-  checkBody,
-  checkDuration,
-  checkId,
-  checkTopic,
-  checkTopics,
-  defaultLimits,
-  type Limits,
-} from "./limits.js";
+import { checkDuration, checkId, checkTopics, defaultLimits, type Limits } from "./limits.js";
 import { Notifier } from "./notifier.js";
+import { checkPush, checkPushes, storeMany } from "./push-many.js";
 import { Scheduler } from "./scheduler.js";
 import { JobStore } from "./store.js";
-import type { Job, PopOptions, PushInput, PushResult, ReservedJob, SettleResult } from "./types.js";
+import type {
+  Job,
+  PopOptions,
+  PushInput,
+  PushManyResult,
+  PushResult,
+  ReservedJob,
+  SettleResult,
+} from "./types.js";
 import { type Waiter, WaiterRegistry } from "./waiters.js";
 
 /** Options of {@link createDelayQueue}. */
@@ -56,12 +57,23 @@ export interface DelayQueue {
   /** Creates a job, or replaces the job with the same id (unless `ifAbsent`). */
   push(input: PushInput): Promise<PushResult>;
   /**
+   * Pushes up to `limits.maxBatchJobs` jobs at once, each as `push` would.
+   * The whole batch is checked first: one invalid job rejects it, and nothing
+   * is written. A job refused by `ifAbsent` is reported, not thrown.
+   */
+  pushMany(inputs: readonly PushInput[]): Promise<PushManyResult[]>;
+  /**
    * Takes the oldest ready job of the first topic (in order) that has one,
    * waiting up to `timeoutMs` for one; `null` when none came. With
    * `limits.maxWaitingPops` long-polls already running, one that finds no
    * job at once throws TooManyWaitingPopsError instead of waiting.
    */
   pop(topics: readonly string[], options?: PopOptions): Promise<ReservedJob | null>;
+  /**
+   * Like `pop`, for up to `max` jobs at once: returns as soon as it has at
+   * least one (it does not wait to fill `max`); an empty array when none came.
+   */
+  popMany(topics: readonly string[], max: number, options?: PopOptions): Promise<ReservedJob[]>;
   /**
    * The consumer is done: removes the job. With `token`, only while it is still
    * reserved by that hand-out (a late or superseded consumer removes nothing).
@@ -200,45 +212,60 @@ class QueueHandle implements DelayQueue {
 
   push(input: PushInput): Promise<PushResult> {
     return this.track(async () => {
-      const id = checkId(input.id, this.limits);
-      const topic = checkTopic(input.topic, this.limits);
-      const body = checkBody(input.body, this.limits);
-      const delayMs = checkDuration(input.delayMs, "delay", 0, this.limits.maxDelayMs);
-      const ttrMs = checkDuration(input.ttrMs, "ttr", this.limits.minTtrMs, this.limits.maxTtrMs);
+      const job = checkPush(input, this.limits);
       const result = await this.store.push(
-        id,
-        topic,
-        body,
-        delayMs,
-        ttrMs,
-        input.ifAbsent === true,
+        job.id,
+        job.topic,
+        job.body,
+        job.delayMs,
+        job.ttrMs,
+        job.ifAbsent,
       );
-      if (result === "exists") throw new JobExistsError(id);
-      if (delayMs === 0) this.waiters.wake(topic, 1);
+      if (result === "exists") throw new JobExistsError(job.id);
+      if (job.delayMs === 0) this.waiters.wake(job.topic, 1);
       else this.scheduler?.hint(result.shard, result.dueAt);
       return { dueAt: result.dueAt, replaced: result.replaced };
     });
   }
 
-  pop(topics: readonly string[], options: PopOptions = {}): Promise<ReservedJob | null> {
+  pushMany(inputs: readonly PushInput[]): Promise<PushManyResult[]> {
+    return this.track(async () => {
+      const { results, effects } = await storeMany(this.store, checkPushes(inputs, this.limits));
+      for (const [topic, count] of effects.ready) this.waiters.wake(topic, count);
+      for (const [shard, dueAt] of effects.earliest) this.scheduler?.hint(shard, dueAt);
+      return results;
+    });
+  }
+
+  async pop(topics: readonly string[], options: PopOptions = {}): Promise<ReservedJob | null> {
+    const [job] = await this.popMany(topics, 1, options);
+    return job ?? null;
+  }
+
+  popMany(
+    topics: readonly string[],
+    max: number,
+    options: PopOptions = {},
+  ): Promise<ReservedJob[]> {
     return this.track(async () => {
       const wanted = checkTopics(topics, this.limits);
+      const count = checkDuration(max, "max", 1, this.limits.maxBatchJobs);
       const timeoutMs = checkDuration(
         options.timeoutMs ?? 0,
         "timeout",
         0,
         this.limits.maxPopTimeoutMs,
       );
-      if (timeoutMs === 0) return this.popLoop(wanted, 0, options.signal);
+      if (timeoutMs === 0) return this.popLoop(wanted, count, 0, options.signal);
       if (this.longPollCount >= this.limits.maxWaitingPops) {
-        // Full: a job that is ready now is still handed out; only waiting is refused.
-        const job = await this.popLoop(wanted, 0, options.signal);
-        if (job) return job;
+        // Full: jobs that are ready now are still handed out; only waiting is refused.
+        const jobs = await this.popLoop(wanted, count, 0, options.signal);
+        if (jobs.length > 0) return jobs;
         throw new TooManyWaitingPopsError(this.limits.maxWaitingPops);
       }
       this.longPollCount++;
       try {
-        return await this.popLoop(wanted, timeoutMs, options.signal);
+        return await this.popLoop(wanted, count, timeoutMs, options.signal);
       } finally {
         this.longPollCount--;
       }
@@ -247,41 +274,42 @@ class QueueHandle implements DelayQueue {
 
   private async popLoop(
     topics: string[],
+    max: number,
     timeoutMs: number,
     signal: AbortSignal | undefined,
-  ): Promise<ReservedJob | null> {
+  ): Promise<ReservedJob[]> {
     const deadline = performance.now() + timeoutMs;
     while (!signal?.aborted) {
       // Park before looking, so news arriving during the reserve is not missed.
       const waiter = timeoutMs > 0 && !this.closing ? this.waiters.add(topics) : undefined;
-      let job: ReservedJob | null;
+      let jobs: ReservedJob[];
       try {
-        job = await this.reserveAny(topics);
+        jobs = await this.reserveAny(topics, max);
       } catch (error) {
         if (waiter) this.unpark(waiter);
         throw error;
       }
-      if (job) {
+      if (jobs.length > 0) {
         // A wake-up that came during the look may be about a job it did not take: pass it on.
         if (waiter) this.unpark(waiter);
-        if (!signal?.aborted) return job;
-        // The caller left while the reserve was in flight: hand the job straight back.
-        await this.store.release(job.id, job.token, 0, true);
-        this.waiters.wake(job.topic, 1);
-        return null;
+        if (!signal?.aborted) return jobs;
+        // The caller left while the reserve was in flight: hand the jobs straight back.
+        await Promise.all(jobs.map((job) => this.store.release(job.id, job.token, 0, true)));
+        for (const job of jobs) this.waiters.wake(job.topic, 1);
+        return [];
       }
-      if (!waiter) return null;
+      if (!waiter) return [];
       this.waiters.looked(waiter);
       // News that came during the look may be about a shard it had already passed: look again.
       const again = waiter.newsWhileLooking && performance.now() < deadline;
       const outcome = again ? "woken" : await waiter.wait(deadline - performance.now(), signal);
       if (outcome !== "woken" || this.closing) {
         this.unpark(waiter);
-        return null;
+        return [];
       }
       this.waiters.remove(waiter);
     }
-    return null;
+    return [];
   }
 
   /** Unparks `waiter`; news it received but did not use passes to the next waiter. */
@@ -291,18 +319,21 @@ class QueueHandle implements DelayQueue {
     if (topic !== undefined && !this.closing) this.waiters.wake(topic, 1);
   }
 
-  private async reserveAny(topics: readonly string[]): Promise<ReservedJob | null> {
+  /** Reserves up to `max` jobs, shard by shard in {@link shardOrder}, until it has them or has tried every shard. */
+  private async reserveAny(topics: readonly string[], max: number): Promise<ReservedJob[]> {
+    const taken: ReservedJob[] = [];
     for (const shard of await this.shardOrder(topics)) {
-      let result = await this.store.reserve(shard, topics);
-      while (result.jobs.length === 0 && result.again)
-        result = await this.store.reserve(shard, topics);
-      const [job] = result.jobs;
-      if (job) {
-        this.scheduler?.hint(shard, job.reservedUntil);
-        return job;
+      let result = await this.store.reserve(shard, topics, max - taken.length);
+      taken.push(...result.jobs);
+      while (result.again && taken.length < max) {
+        result = await this.store.reserve(shard, topics, max - taken.length);
+        taken.push(...result.jobs);
       }
+      const earliest = result.jobs.reduce((at, job) => Math.min(at, job.reservedUntil), Infinity);
+      if (earliest < Infinity) this.scheduler?.hint(shard, earliest);
+      if (taken.length >= max) break;
     }
-    return null;
+    return taken;
   }
 
   /**

@@ -50,6 +50,12 @@ export interface PushResult {
   replaced: boolean;
 }
 
+/** One job's outcome in a batch push. */
+export interface PushManyResult extends PushResult {
+  /** `ifAbsent` was set and the id existed: nothing was written for this job. */
+  refused: boolean;
+}
+
 export interface PopOptions {
   /** Longest wait for a job to become ready, ms. 0 tries once. Default: 0. */
   timeoutMs?: number;
