@@ -15,9 +15,15 @@ import {
   type Job as JobMessage,
   JobSchema,
   JobState,
+  type PopBatchRequest,
+  type PopBatchResponse,
+  PopBatchResponseSchema,
   type PopRequest,
   type PopResponse,
   PopResponseSchema,
+  type PushBatchRequest,
+  type PushBatchResponse,
+  PushBatchResponseSchema,
   type PushRequest,
   type PushResponse,
   PushResponseSchema,
@@ -75,6 +81,38 @@ export class DelayQueueRpc {
     });
   }
 
+  pushBatch(req: PushBatchRequest): Promise<PushBatchResponse> {
+    return this.call(async () => {
+      const results = await this.queue.pushMany(
+        req.jobs.map((job, i) => ({
+          topic: job.topic,
+          id: job.id,
+          body: job.body,
+          delayMs: secondsToMs(`jobs[${i}].delay`, job.delay),
+          ttrMs: secondsToMs(`jobs[${i}].ttr`, job.ttr),
+          ifAbsent: job.ifAbsent,
+        })),
+      );
+      return create(PushBatchResponseSchema, {
+        results: results.map((r) =>
+          r.refused
+            ? { refused: true }
+            : { dueTime: timestamp(r.dueAt), replaced: r.replaced, refused: false },
+        ),
+      });
+    });
+  }
+
+  popBatch(req: PopBatchRequest, signal?: AbortSignal): Promise<PopBatchResponse> {
+    return this.call(async () => {
+      const jobs = await this.queue.popMany(req.topics, req.max, {
+        timeoutMs: secondsToMs("timeout", req.timeout),
+        signal,
+      });
+      return create(PopBatchResponseSchema, { jobs: jobs.map(toMessage) });
+    });
+  }
+
   pop(req: PopRequest, signal?: AbortSignal): Promise<PopResponse> {
     return this.call(async () => {
       const job = await this.queue.pop(req.topics, {
@@ -129,6 +167,8 @@ export class DelayQueueRpc {
     return {
       push: (req) => this.push(req),
       pop: (req, context) => this.pop(req, context.signal),
+      pushBatch: (req) => this.pushBatch(req),
+      popBatch: (req, context) => this.popBatch(req, context.signal),
       finish: (req) => this.finish(req),
       release: (req) => this.release(req),
       delete: (req) => this.delete(req),

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file delayqueue/v1/delay_queue.proto.
  */
 export const file_delayqueue_v1_delay_queue: GenFile = /*@__PURE__*/
-  fileDesc("Ch9kZWxheXF1ZXVlL3YxL2RlbGF5X3F1ZXVlLnByb3RvEg1kZWxheXF1ZXVlLnYxIqQCCgNKb2ISDQoFdG9waWMYASABKAkSCgoCaWQYAiABKAkSDAoEYm9keRgDIAEoCRImCgVzdGF0ZRgEIAEoDjIXLmRlbGF5cXVldWUudjEuSm9iU3RhdGUSDQoFZGVsYXkYBSABKAESCwoDdHRyGAYgASgBEhAKCGF0dGVtcHRzGAcgASgNEiwKCGR1ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5yZXNlcnZlZF91bnRpbBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJcHVzaF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgV0b2tlbhgLIAEoCSJlCgtQdXNoUmVxdWVzdBINCgV0b3BpYxgBIAEoCRIKCgJpZBgCIAEoCRINCgVkZWxheRgDIAEoARILCgN0dHIYBCABKAESDAoEYm9keRgFIAEoCRIRCglpZl9hYnNlbnQYBiABKAgiTgoMUHVzaFJlc3BvbnNlEiwKCGR1ZV90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghyZXBsYWNlZBgCIAEoCCItCgpQb3BSZXF1ZXN0Eg4KBnRvcGljcxgBIAMoCRIPCgd0aW1lb3V0GAIgASgBIi4KC1BvcFJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmRlbGF5cXVldWUudjEuSm9iIioKDUZpbmlzaFJlcXVlc3QSCgoCaWQYASABKAkSDQoFdG9rZW4YAiABKAkiIgoORmluaXNoUmVzcG9uc2USEAoIZmluaXNoZWQYASABKAgiOgoOUmVsZWFzZVJlcXVlc3QSCgoCaWQYASABKAkSDQoFdG9rZW4YAiABKAkSDQoFZGVsYXkYAyABKAEiEQoPUmVsZWFzZVJlc3BvbnNlIhsKDURlbGV0ZVJlcXVlc3QSCgoCaWQYASABKAkiIQoORGVsZXRlUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoCCIYCgpHZXRSZXF1ZXN0EgoKAmlkGAEgASgJIi4KC0dldFJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmRlbGF5cXVldWUudjEuSm9iKmkKCEpvYlN0YXRlEhkKFUpPQl9TVEFURV9VTlNQRUNJRklFRBAAEhUKEUpPQl9TVEFURV9ERUxBWUVEEAESEwoPSk9CX1NUQVRFX1JFQURZEAISFgoSSk9CX1NUQVRFX1JFU0VSVkVEEAMyqAMKEURlbGF5UXVldWVTZXJ2aWNlEj8KBFB1c2gSGi5kZWxheXF1ZXVlLnYxLlB1c2hSZXF1ZXN0GhsuZGVsYXlxdWV1ZS52MS5QdXNoUmVzcG9uc2USPAoDUG9wEhkuZGVsYXlxdWV1ZS52MS5Qb3BSZXF1ZXN0GhouZGVsYXlxdWV1ZS52MS5Qb3BSZXNwb25zZRJFCgZGaW5pc2gSHC5kZWxheXF1ZXVlLnYxLkZpbmlzaFJlcXVlc3QaHS5kZWxheXF1ZXVlLnYxLkZpbmlzaFJlc3BvbnNlEkgKB1JlbGVhc2USHS5kZWxheXF1ZXVlLnYxLlJlbGVhc2VSZXF1ZXN0Gh4uZGVsYXlxdWV1ZS52MS5SZWxlYXNlUmVzcG9uc2USRQoGRGVsZXRlEhwuZGVsYXlxdWV1ZS52MS5EZWxldGVSZXF1ZXN0Gh0uZGVsYXlxdWV1ZS52MS5EZWxldGVSZXNwb25zZRI8CgNHZXQSGS5kZWxheXF1ZXVlLnYxLkdldFJlcXVlc3QaGi5kZWxheXF1ZXVlLnYxLkdldFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch9kZWxheXF1ZXVlL3YxL2RlbGF5X3F1ZXVlLnByb3RvEg1kZWxheXF1ZXVlLnYxIqQCCgNKb2ISDQoFdG9waWMYASABKAkSCgoCaWQYAiABKAkSDAoEYm9keRgDIAEoCRImCgVzdGF0ZRgEIAEoDjIXLmRlbGF5cXVldWUudjEuSm9iU3RhdGUSDQoFZGVsYXkYBSABKAESCwoDdHRyGAYgASgBEhAKCGF0dGVtcHRzGAcgASgNEiwKCGR1ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5yZXNlcnZlZF91bnRpbBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJcHVzaF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgV0b2tlbhgLIAEoCSJlCgtQdXNoUmVxdWVzdBINCgV0b3BpYxgBIAEoCRIKCgJpZBgCIAEoCRINCgVkZWxheRgDIAEoARILCgN0dHIYBCABKAESDAoEYm9keRgFIAEoCRIRCglpZl9hYnNlbnQYBiABKAgiTgoMUHVzaFJlc3BvbnNlEiwKCGR1ZV90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghyZXBsYWNlZBgCIAEoCCItCgpQb3BSZXF1ZXN0Eg4KBnRvcGljcxgBIAMoCRIPCgd0aW1lb3V0GAIgASgBIi4KC1BvcFJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmRlbGF5cXVldWUudjEuSm9iIioKDUZpbmlzaFJlcXVlc3QSCgoCaWQYASABKAkSDQoFdG9rZW4YAiABKAkiIgoORmluaXNoUmVzcG9uc2USEAoIZmluaXNoZWQYASABKAgiOgoOUmVsZWFzZVJlcXVlc3QSCgoCaWQYASABKAkSDQoFdG9rZW4YAiABKAkSDQoFZGVsYXkYAyABKAEiEQoPUmVsZWFzZVJlc3BvbnNlIhsKDURlbGV0ZVJlcXVlc3QSCgoCaWQYASABKAkiIQoORGVsZXRlUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoCCIYCgpHZXRSZXF1ZXN0EgoKAmlkGAEgASgJIi4KC0dldFJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmRlbGF5cXVldWUudjEuSm9iIjwKEFB1c2hCYXRjaFJlcXVlc3QSKAoEam9icxgBIAMoCzIaLmRlbGF5cXVldWUudjEuUHVzaFJlcXVlc3QiYgoPUHVzaEJhdGNoUmVzdWx0EiwKCGR1ZV90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghyZXBsYWNlZBgCIAEoCBIPCgdyZWZ1c2VkGAMgASgIIkQKEVB1c2hCYXRjaFJlc3BvbnNlEi8KB3Jlc3VsdHMYASADKAsyHi5kZWxheXF1ZXVlLnYxLlB1c2hCYXRjaFJlc3VsdCI/Cg9Qb3BCYXRjaFJlcXVlc3QSDgoGdG9waWNzGAEgAygJEg8KB3RpbWVvdXQYAiABKAESCwoDbWF4GAMgASgNIjQKEFBvcEJhdGNoUmVzcG9uc2USIAoEam9icxgBIAMoCzISLmRlbGF5cXVldWUudjEuSm9iKmkKCEpvYlN0YXRlEhkKFUpPQl9TVEFURV9VTlNQRUNJRklFRBAAEhUKEUpPQl9TVEFURV9ERUxBWUVEEAESEwoPSk9CX1NUQVRFX1JFQURZEAISFgoSSk9CX1NUQVRFX1JFU0VSVkVEEAMyxQQKEURlbGF5UXVldWVTZXJ2aWNlEj8KBFB1c2gSGi5kZWxheXF1ZXVlLnYxLlB1c2hSZXF1ZXN0GhsuZGVsYXlxdWV1ZS52MS5QdXNoUmVzcG9uc2USPAoDUG9wEhkuZGVsYXlxdWV1ZS52MS5Qb3BSZXF1ZXN0GhouZGVsYXlxdWV1ZS52MS5Qb3BSZXNwb25zZRJFCgZGaW5pc2gSHC5kZWxheXF1ZXVlLnYxLkZpbmlzaFJlcXVlc3QaHS5kZWxheXF1ZXVlLnYxLkZpbmlzaFJlc3BvbnNlEkgKB1JlbGVhc2USHS5kZWxheXF1ZXVlLnYxLlJlbGVhc2VSZXF1ZXN0Gh4uZGVsYXlxdWV1ZS52MS5SZWxlYXNlUmVzcG9uc2USRQoGRGVsZXRlEhwuZGVsYXlxdWV1ZS52MS5EZWxldGVSZXF1ZXN0Gh0uZGVsYXlxdWV1ZS52MS5EZWxldGVSZXNwb25zZRI8CgNHZXQSGS5kZWxheXF1ZXVlLnYxLkdldFJlcXVlc3QaGi5kZWxheXF1ZXVlLnYxLkdldFJlc3BvbnNlEk4KCVB1c2hCYXRjaBIfLmRlbGF5cXVldWUudjEuUHVzaEJhdGNoUmVxdWVzdBogLmRlbGF5cXVldWUudjEuUHVzaEJhdGNoUmVzcG9uc2USSwoIUG9wQmF0Y2gSHi5kZWxheXF1ZXVlLnYxLlBvcEJhdGNoUmVxdWVzdBofLmRlbGF5cXVldWUudjEuUG9wQmF0Y2hSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * A job as stored.
@@ -386,6 +386,129 @@ export const GetResponseSchema: GenMessage<GetResponse> = /*@__PURE__*/
   messageDesc(file_delayqueue_v1_delay_queue, 12);
 
 /**
+ * @generated from message delayqueue.v1.PushBatchRequest
+ */
+export type PushBatchRequest = Message<"delayqueue.v1.PushBatchRequest"> & {
+  /**
+   * 1-10000 jobs.
+   *
+   * @generated from field: repeated delayqueue.v1.PushRequest jobs = 1;
+   */
+  jobs: PushRequest[];
+};
+
+/**
+ * Describes the message delayqueue.v1.PushBatchRequest.
+ * Use `create(PushBatchRequestSchema)` to create a new message.
+ */
+export const PushBatchRequestSchema: GenMessage<PushBatchRequest> = /*@__PURE__*/
+  messageDesc(file_delayqueue_v1_delay_queue, 13);
+
+/**
+ * @generated from message delayqueue.v1.PushBatchResult
+ */
+export type PushBatchResult = Message<"delayqueue.v1.PushBatchResult"> & {
+  /**
+   * When the job becomes ready; unset when refused.
+   *
+   * @generated from field: google.protobuf.Timestamp due_time = 1;
+   */
+  dueTime?: Timestamp | undefined;
+
+  /**
+   * An existing job with this id was replaced.
+   *
+   * @generated from field: bool replaced = 2;
+   */
+  replaced: boolean;
+
+  /**
+   * `if_absent` was set and the id existed: nothing was written for this job.
+   *
+   * @generated from field: bool refused = 3;
+   */
+  refused: boolean;
+};
+
+/**
+ * Describes the message delayqueue.v1.PushBatchResult.
+ * Use `create(PushBatchResultSchema)` to create a new message.
+ */
+export const PushBatchResultSchema: GenMessage<PushBatchResult> = /*@__PURE__*/
+  messageDesc(file_delayqueue_v1_delay_queue, 14);
+
+/**
+ * @generated from message delayqueue.v1.PushBatchResponse
+ */
+export type PushBatchResponse = Message<"delayqueue.v1.PushBatchResponse"> & {
+  /**
+   * One result per job, in request order.
+   *
+   * @generated from field: repeated delayqueue.v1.PushBatchResult results = 1;
+   */
+  results: PushBatchResult[];
+};
+
+/**
+ * Describes the message delayqueue.v1.PushBatchResponse.
+ * Use `create(PushBatchResponseSchema)` to create a new message.
+ */
+export const PushBatchResponseSchema: GenMessage<PushBatchResponse> = /*@__PURE__*/
+  messageDesc(file_delayqueue_v1_delay_queue, 15);
+
+/**
+ * @generated from message delayqueue.v1.PopBatchRequest
+ */
+export type PopBatchRequest = Message<"delayqueue.v1.PopBatchRequest"> & {
+  /**
+   * 1-64 topics, in order of preference.
+   *
+   * @generated from field: repeated string topics = 1;
+   */
+  topics: string[];
+
+  /**
+   * Seconds to wait for a job: 0 (look once) to 180.
+   *
+   * @generated from field: double timeout = 2;
+   */
+  timeout: number;
+
+  /**
+   * Most jobs to reserve: 1-10000.
+   *
+   * @generated from field: uint32 max = 3;
+   */
+  max: number;
+};
+
+/**
+ * Describes the message delayqueue.v1.PopBatchRequest.
+ * Use `create(PopBatchRequestSchema)` to create a new message.
+ */
+export const PopBatchRequestSchema: GenMessage<PopBatchRequest> = /*@__PURE__*/
+  messageDesc(file_delayqueue_v1_delay_queue, 16);
+
+/**
+ * @generated from message delayqueue.v1.PopBatchResponse
+ */
+export type PopBatchResponse = Message<"delayqueue.v1.PopBatchResponse"> & {
+  /**
+   * The reserved jobs, oldest first per topic; empty when none came in time.
+   *
+   * @generated from field: repeated delayqueue.v1.Job jobs = 1;
+   */
+  jobs: Job[];
+};
+
+/**
+ * Describes the message delayqueue.v1.PopBatchResponse.
+ * Use `create(PopBatchResponseSchema)` to create a new message.
+ */
+export const PopBatchResponseSchema: GenMessage<PopBatchResponse> = /*@__PURE__*/
+  messageDesc(file_delayqueue_v1_delay_queue, 17);
+
+/**
  * Where a job is in its life.
  *
  * @generated from enum delayqueue.v1.JobState
@@ -501,6 +624,30 @@ export const DelayQueueService: GenService<{
     methodKind: "unary";
     input: typeof GetRequestSchema;
     output: typeof GetResponseSchema;
+  },
+  /**
+   * Pushes many jobs in one call, each as Push would. The whole batch is
+   * checked first: one invalid job fails the call with INVALID_ARGUMENT
+   * (naming its index) and nothing is written. A job refused by `if_absent`
+   * is reported in its result instead of failing the call.
+   *
+   * @generated from rpc delayqueue.v1.DelayQueueService.PushBatch
+   */
+  pushBatch: {
+    methodKind: "unary";
+    input: typeof PushBatchRequestSchema;
+    output: typeof PushBatchResponseSchema;
+  },
+  /**
+   * Like Pop, for up to `max` jobs in one call. Answers as soon as it has at
+   * least one (it does not wait to fill `max`); no jobs when none came in time.
+   *
+   * @generated from rpc delayqueue.v1.DelayQueueService.PopBatch
+   */
+  popBatch: {
+    methodKind: "unary";
+    input: typeof PopBatchRequestSchema;
+    output: typeof PopBatchResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_delayqueue_v1_delay_queue, 0);
