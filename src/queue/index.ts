@@ -1,3 +1,4 @@
+export type { DelayQueue, DelayQueueOptions } from "./api.js";
 export type { QueueErrorKind } from "./errors.js";
 export {
   InvalidArgumentError,
@@ -9,8 +10,6 @@ export {
 export { notifyChannel, shardKeys } from "./keys.js";
 export type { Limits } from "./limits.js";
 export { defaultLimits } from "./limits.js";
-
-export type { DelayQueue, DelayQueueOptions } from "./queue.js";
 export { createDelayQueue } from "./queue.js";
 export { shardOf } from "./shard.js";
 export type {
@@ -18,6 +17,7 @@ export type {
   JobState,
   PopOptions,
   PushInput,
+  PushManyResult,
   PushResult,
   ReservedJob,
   SettleResult,

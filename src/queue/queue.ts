@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis } from "ioredis";
 import { type Logger, pino } from "pino";
+import type { DelayQueue, DelayQueueOptions } from "./api.js";
 import { RedisClock } from "./clock.js";
+import { connect } from "./connection.js";
 import {
   InvalidArgumentError,
   JobExistsError,
@@ -24,96 +26,6 @@ import type {
   SettleResult,
 } from "./types.js";
 import { type Waiter, WaiterRegistry } from "./waiters.js";
-
-/** Options of {@link createDelayQueue}. */
-export interface DelayQueueOptions {
-  /** Redis to use: a URL or ioredis options. Default: `redis://127.0.0.1:6379`. */
-  connection?: string | RedisOptions;
-  /** Prefix of every key and of the notification channel. Default: `dq`. */
-  prefix?: string;
-  /** Number of shards jobs are spread over, by hash of id. Default: 3. */
-  shards?: number;
-  /** Limits on jobs; unset ones keep DESIGN §2's defaults. */
-  limits?: Partial<Limits>;
-  /** Run the scheduler in this process. Default: true. */
-  scheduler?: boolean;
-  /** Most jobs one promote call moves. Default: 1000. */
-  promoteBatch?: number;
-  /** Longest scheduler sleep when nothing is known to be due, ms. Default: 5000. */
-  maxSchedulerSleepMs?: number;
-  /** How often parked pops re-check Redis in case news was missed, ms. Default: 1000. */
-  recheckIntervalMs?: number;
-  /** Structured logger. Default: silent. */
-  logger?: Logger;
-}
-
-/** A handle on the queue; `close()` releases it. */
-export interface DelayQueue {
-  readonly limits: Readonly<Limits>;
-  /** Key prefix in use. */
-  readonly prefix: string;
-  /** Number of shards in use. */
-  readonly shards: number;
-  /** Creates a job, or replaces the job with the same id (unless `ifAbsent`). */
-  push(input: PushInput): Promise<PushResult>;
-  /**
-   * Pushes up to `limits.maxBatchJobs` jobs at once, each as `push` would.
-   * The whole batch is checked first: one invalid job rejects it, and nothing
-   * is written. A job refused by `ifAbsent` is reported, not thrown.
-   */
-  pushMany(inputs: readonly PushInput[]): Promise<PushManyResult[]>;
-  /**
-   * Takes the oldest ready job of the first topic (in order) that has one,
-   * waiting up to `timeoutMs` for one; `null` when none came. With
-   * `limits.maxWaitingPops` long-polls already running, one that finds no
-   * job at once throws TooManyWaitingPopsError instead of waiting.
-   */
-  pop(topics: readonly string[], options?: PopOptions): Promise<ReservedJob | null>;
-  /**
-   * Like `pop`, for up to `max` jobs at once: returns as soon as it has at
-   * least one (it does not wait to fill `max`); an empty array when none came.
-   */
-  popMany(topics: readonly string[], max: number, options?: PopOptions): Promise<ReservedJob[]>;
-  /**
-   * The consumer is done: removes the job. With `token`, only while it is still
-   * reserved by that hand-out (a late or superseded consumer removes nothing).
-   */
-  finish(id: string, token?: string): Promise<SettleResult>;
-  /** Hands a reserved job back: ready now, or after `delayMs`. */
-  release(id: string, options?: { token?: string; delayMs?: number }): Promise<SettleResult>;
-  /** Removes a job whatever its state; false if there was none. */
-  delete(id: string): Promise<boolean>;
-  get(id: string): Promise<Job | null>;
-  /** The command connection, for health checks. */
-  readonly redis: Redis;
-  /** Parked pops in this process. */
-  readonly waiting: number;
-  /** Pops with a timeout running in this process, parked or looking: at most `maxWaitingPops`. */
-  readonly longPolls: number;
-  /** Stops taking calls, ends parked pops with `null`, waits for calls in flight, closes Redis. */
-  close(): Promise<void>;
-}
-
-/**
- * Reconnect after 50, 100, … ms, at most 250 ms apart. With `maxRetriesPerRequest: 1`
- * ioredis fails the calls waiting for a connection at every second failed attempt, and
- * with auto-pipelining a call can wait for two such rounds: so while Redis is down a call
- * fails within about a second. (ioredis' own 2 s cap made calls wait up to 8 s.)
- */
-const retryStrategy = (attempt: number): number => Math.min(attempt * 50, 250);
-
-const defaultConnection: RedisOptions = { host: "127.0.0.1", port: 6379, retryStrategy };
-
-function connect(connection: string | RedisOptions | undefined, name: string): Redis {
-  const base: RedisOptions = {
-    connectionName: name,
-    enableAutoPipelining: true,
-    maxRetriesPerRequest: 1,
-    lazyConnect: true,
-  };
-  if (typeof connection === "string") return new Redis(connection, { retryStrategy, ...base });
-  return new Redis({ ...defaultConnection, ...connection, ...base });
-}
 
 /** Connects to Redis, subscribes to notifications and starts the scheduler. */
 export async function createDelayQueue(options: DelayQueueOptions = {}): Promise<DelayQueue> {
