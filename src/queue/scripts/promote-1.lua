@@ -23,12 +23,12 @@ local base, limit, channel, origin = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4
 --- @include "includes/states"
 --- @include "includes/nowMs"
 --- @include "includes/announceReady"
+--- @include "includes/topicCounts"
 
 local now = nowMs()
 local ids = rcall("ZRANGEBYSCORE", dueKey, "-inf", now, "LIMIT", 0, limit)
 local moved = 0
-local perTopic = {}
-local topics = {}
+local ready = newTopicCounts()
 for _, id in ipairs(ids) do
   local jobKey = base .. "j:" .. id
   local job = rcall("HMGET", jobKey, "s", "q", "t")
@@ -40,22 +40,14 @@ for _, id in ipairs(ids) do
     end
     rcall("RPUSH", base .. "r:" .. job[3], seq .. ":" .. id)
     moved = moved + 1
-    if not perTopic[job[3]] then
-      perTopic[job[3]] = 0
-      topics[#topics + 1] = job[3]
-    end
-    perTopic[job[3]] = perTopic[job[3]] + 1
+    countTopic(ready, job[3])
   end
 end
 if #ids > 0 then
   rcall("ZREM", dueKey, unpack(ids))
 end
 
-local counts = {}
-for _, topic in ipairs(topics) do
-  counts[#counts + 1] = topic
-  counts[#counts + 1] = perTopic[topic]
-end
+local counts = flattenCounts(ready)
 announceReady(channel, origin, counts)
 
 local head = rcall("ZRANGE", dueKey, 0, 0, "WITHSCORES")

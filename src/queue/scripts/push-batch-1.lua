@@ -25,10 +25,11 @@ local base, channel, origin, shard = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 --- @include "includes/announceDue"
 --- @include "includes/announceReady"
 --- @include "includes/storeJob"
+--- @include "includes/topicCounts"
 
 local now = dueMs(0)
 local reply = {}
-local perTopic, topics = {}, {}
+local ready = newTopicCounts()
 local earliestId, earliestDue
 for i = 5, #ARGV, 6 do
   local id, topic, delay = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 3])
@@ -38,23 +39,14 @@ for i = 5, #ARGV, 6 do
   reply[#reply + 1] = replaced
   if due ~= -1 then
     if delay == 0 then
-      if not perTopic[topic] then
-        perTopic[topic] = 0
-        topics[#topics + 1] = topic
-      end
-      perTopic[topic] = perTopic[topic] + 1
+      countTopic(ready, topic)
     elseif not earliestDue or due < earliestDue then
       earliestId, earliestDue = id, due
     end
   end
 end
 
-local counts = {}
-for _, topic in ipairs(topics) do
-  counts[#counts + 1] = topic
-  counts[#counts + 1] = perTopic[topic]
-end
-announceReady(channel, origin, counts)
+announceReady(channel, origin, flattenCounts(ready))
 if earliestId then
   announceDue(dueKey, earliestId, earliestDue, channel, origin, shard)
 end
