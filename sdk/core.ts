@@ -20,7 +20,9 @@ import type {
   FinishResult,
   GetInput,
   Job,
+  PopBatchInput,
   PopInput,
+  PushBatchResult,
   PushInput,
   PushResult,
   ReleaseInput,
@@ -51,6 +53,17 @@ export interface DelayQueueClient {
    * cancelled (signal, deadline) takes no job.
    */
   pop(input: PopInput, options?: CallOptions): Promise<Job | undefined>;
+  /**
+   * Pushes up to 10 000 jobs in one call, each as `push` would. One invalid
+   * job rejects the whole batch (`invalid_argument`, naming its index) and
+   * nothing is written; a job refused by `ifAbsent` is reported in its result.
+   */
+  pushBatch(inputs: readonly PushInput[], options?: CallOptions): Promise<PushBatchResult[]>;
+  /**
+   * Like `pop`, for up to `max` jobs in one call; resolves as soon as at
+   * least one came (an empty array when none did).
+   */
+  popBatch(input: PopBatchInput, options?: CallOptions): Promise<Job[]>;
   /** Removes a reserved job: the consumer is done with it. Idempotent. */
   finish(input: FinishInput, options?: CallOptions): Promise<FinishResult>;
   /**
@@ -109,6 +122,21 @@ function clientOver(raw: RawClient, defaultTimeoutMs: number | undefined): Delay
         call(options, input.timeout),
       );
       return job && plainJob(job);
+    },
+    async pushBatch(inputs, options) {
+      const { results } = await raw.pushBatch({ jobs: [...inputs] }, call(options));
+      return results.map((r) => ({
+        dueTime: r.dueTime && timestampDate(r.dueTime),
+        replaced: r.replaced,
+        refused: r.refused,
+      }));
+    },
+    async popBatch(input, options) {
+      const { jobs } = await raw.popBatch(
+        { topics: [...input.topics], timeout: input.timeout, max: input.max },
+        call(options, input.timeout),
+      );
+      return jobs.map(plainJob);
     },
     async finish(input, options) {
       const { finished } = await raw.finish(input, call(options));

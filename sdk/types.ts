@@ -80,6 +80,18 @@ export interface PopInput {
   timeout?: number;
 }
 
+/** One job's outcome in `pushBatch`. */
+export interface PushBatchResult extends PushResult {
+  /** `ifAbsent` was set and the id existed: nothing was written for this job. */
+  refused: boolean;
+}
+
+/** What `popBatch` takes. */
+export interface PopBatchInput extends PopInput {
+  /** Most jobs to reserve: 1–10 000. */
+  max: number;
+}
+
 /** What `finish` takes. */
 export interface FinishInput {
   /** The job's id. */
