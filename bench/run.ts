@@ -20,6 +20,7 @@ import { pushLoad } from "./lib/push-load.js";
 import { type BenchRedis, startRedis } from "./lib/redis.js";
 import { type BenchServer, repoRoot, startServer } from "./lib/server.js";
 import { renderTable, renderTargets } from "./lib/table.js";
+import { batchScenario } from "./scenarios/batch.js";
 import { drainScenario } from "./scenarios/drain.js";
 import { latenessScenario } from "./scenarios/lateness.js";
 import { longPollScenario } from "./scenarios/longpoll.js";
@@ -32,6 +33,7 @@ type Scenario = (ctx: BenchContext) => Promise<void>;
 
 const scenarios: Record<(typeof scenarioNames)[number], Scenario> = {
   push: pushScenario,
+  batch: batchScenario,
   drain: drainScenario,
   mixed: mixedScenario,
   lateness: latenessScenario,

@@ -48,6 +48,7 @@ export interface BenchConfig {
 
 export const scenarioNames = [
   "push",
+  "batch",
   "drain",
   "mixed",
   "lateness",

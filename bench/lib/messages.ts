@@ -1,8 +1,10 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   FinishRequestSchema,
+  PopBatchRequestSchema,
   PopRequestSchema,
   PopResponseSchema,
+  PushBatchRequestSchema,
   PushRequestSchema,
 } from "../../gen/delayqueue/v1/delay_queue_pb.js";
 
@@ -121,4 +123,48 @@ export function poppedJob(
   const due = job.dueTime;
   const dueMs = due ? Number(due.seconds) * 1000 + due.nanos / 1e6 : 0;
   return { id: job.id, token: job.token, dueMs };
+}
+
+/**
+ * A binary PushBatchRequest of `size` jobs built once; `build()` copies it
+ * and writes `size` fresh ids in place.
+ */
+export class PushBatchTemplate {
+  private readonly bytes: Buffer;
+  private readonly offsets: number[] = [];
+
+  constructor(
+    private readonly ids: IdSequence,
+    readonly size: number,
+    topic: string,
+    delayS: number,
+    body: string,
+  ) {
+    const placeholder = ids.id(0);
+    const jobs = Array.from({ length: size }, () =>
+      create(PushRequestSchema, { topic, id: placeholder, delay: delayS, ttr: 60, body }),
+    );
+    this.bytes = Buffer.from(
+      toBinary(PushBatchRequestSchema, create(PushBatchRequestSchema, { jobs })),
+    );
+    for (let at = this.bytes.indexOf(placeholder, 0, "latin1"); at >= 0; ) {
+      this.offsets.push(at);
+      at = this.bytes.indexOf(placeholder, at + placeholder.length, "latin1");
+    }
+    if (this.offsets.length !== size)
+      throw new Error("ids not found in the encoded PushBatchRequest");
+  }
+
+  build(): Buffer {
+    const copy = Buffer.from(this.bytes);
+    for (const offset of this.offsets) copy.write(this.ids.id(), offset, "latin1");
+    return copy;
+  }
+}
+
+export function popBatchRequest(topics: string[], max: number, timeoutS: number): Uint8Array {
+  return toBinary(
+    PopBatchRequestSchema,
+    create(PopBatchRequestSchema, { topics, max, timeout: timeoutS }),
+  );
 }

@@ -131,8 +131,8 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
   let received = 0;
   let polling = true;
   const popOnce = async (): Promise<{ id: string; token?: string | undefined } | undefined> => {
-    if (pollers === "grpc") return client.pop({ topics: [TOPIC], timeout: 5 });
-    const reply = await poster.post("/pop", `{"topic":"${TOPIC}","timeout":5}`, "application/json");
+    if (pollers === "grpc") return client.pop({ topics: [TOPIC], timeout: 1 });
+    const reply = await poster.post("/pop", `{"topic":"${TOPIC}","timeout":1}`, "application/json");
     return (JSON.parse(reply.body.toString()) as { data: { id: string } | null }).data ?? undefined;
   };
   const finish = (job: { id: string; token?: string | undefined }) =>
