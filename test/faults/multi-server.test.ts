@@ -9,6 +9,7 @@ import {
   type ServerProcess,
   startServerProcess,
 } from "../harness/server-process.js";
+import { settleDeliveries } from "../harness/settle.js";
 import { waitUntil } from "../harness/wait.js";
 
 const SHARDS = 3;
@@ -52,13 +53,7 @@ describe.skipIf(externalRedis)("several server processes on one Redis", () => {
       await waitUntil(() => log.acked.size >= 1_500, { timeoutMs: 20_000 });
       producing.abort();
       const stats = await Promise.all(producers);
-      await waitUntil(() => log.missing().length === 0, {
-        timeoutMs: 15_000,
-        message: () => `every push delivered (${log.missing().length} missing)`,
-      });
-      // Room for a second hand-out to show up, were there one.
-      await sleep(500);
-      await Promise.all(consumers.map(({ consumer }) => consumer.stop()));
+      await settleDeliveries({ log, reader, prefix, shards: SHARDS, consumers });
 
       const report = log.report();
       const byConsumer = perConsumer(log);

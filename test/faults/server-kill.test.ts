@@ -5,6 +5,7 @@ import { DeliveryLog } from "../harness/delivery-log.js";
 import { checkInvariants, externalRedis, uniquePrefix, withRedis } from "../harness/index.js";
 import { produce, startConsumer } from "../harness/sdk-load.js";
 import { killServerProcesses, startServerProcess } from "../harness/server-process.js";
+import { settleDeliveries } from "../harness/settle.js";
 import { waitUntil } from "../harness/wait.js";
 
 const SHARDS = 3;
@@ -57,18 +58,7 @@ describe.skipIf(externalRedis)("a server process SIGKILLed again and again under
       producing.abort();
       const stats = await Promise.all(producers);
 
-      await waitUntil(() => log.missing().length === 0, {
-        timeoutMs: 20_000,
-        message: () => `every acknowledged push delivered (${log.missing().length} missing)`,
-      });
-      // Pushes whose answer the kill swallowed, and hand-outs whose finish it swallowed,
-      // come back too: in the end Redis holds no job at all.
-      await waitUntil(async () => (await checkInvariants(reader, prefix, SHARDS)).jobs.size === 0, {
-        timeoutMs: 15_000,
-        message: "Redis to hold no job",
-      });
-      await sleep(300);
-      await Promise.all(consumers.map(({ consumer }) => consumer.stop()));
+      await settleDeliveries({ log, reader, prefix, shards: SHARDS, consumers });
 
       const report = log.report();
       console.log(
