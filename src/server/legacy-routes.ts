@@ -46,7 +46,7 @@ export interface Envelope {
 const ok = (data: unknown = null): Envelope => ({ code: 0, message: "ok", data });
 const failure = (message: string): Envelope => ({ code: 1, message, data: null });
 
-type Action = (fields: Fields, signal: AbortSignal) => Promise<unknown>;
+type Action = (fields: Fields, signal?: AbortSignal) => Promise<unknown>;
 
 /**
  * `POST /push /pop /delete /finish /get` as the Go delay-queue serves them:
@@ -80,10 +80,12 @@ export async function legacyRoutes(app: FastifyInstance, opts: LegacyRoutesOptio
     reply.code(200).send(failure(errorMessage(error, opts.bodyLimit)));
   });
 
-  const route = (path: string, action: Action) => {
+  /** `longPoll` routes watch for the client leaving; the others skip that per-request cost. */
+  const route = (path: string, action: Action, longPoll = false) => {
     app.post(path, { bodyLimit: opts.bodyLimit }, async (request, reply) => {
       if (!opts.authorized(request.headers.authorization)) return failure(unauthenticatedMessage);
       const fields = readFields(request.body);
+      if (!longPoll) return ok(await action(fields));
       const disconnected = watchDisconnect(request, reply);
       try {
         return ok(await action(fields, disconnected.signal));
@@ -113,14 +115,18 @@ export async function legacyRoutes(app: FastifyInstance, opts: LegacyRoutesOptio
     return null;
   });
 
-  route("/pop", async (fields, signal) => {
-    const request = create(PopRequestSchema, {
-      topics: topicList(fields),
-      timeout: secondsField(fields, "timeout", opts.popTimeoutSeconds),
-    });
-    const { job } = await rpc.pop(request, signal);
-    return job ? { id: job.id, body: job.body, topic: job.topic } : null;
-  });
+  route(
+    "/pop",
+    async (fields, signal) => {
+      const request = create(PopRequestSchema, {
+        topics: topicList(fields),
+        timeout: secondsField(fields, "timeout", opts.popTimeoutSeconds),
+      });
+      const { job } = await rpc.pop(request, signal);
+      return job ? { id: job.id, body: job.body, topic: job.topic } : null;
+    },
+    true,
+  );
 
   route("/finish", async (fields) => {
     await rpc.finish(create(FinishRequestSchema, { id: stringField(fields, "id") }));
