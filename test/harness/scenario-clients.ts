@@ -71,48 +71,44 @@ export function legacyScenarioClient(url: string): ScenarioClient {
   };
 }
 
-/** The scenario over a Connect transport (Connect, gRPC or gRPC-web). */
-export function connectScenarioClient(transport: Transport): ScenarioClient {
-  const client = createClient(DelayQueueService, transport);
+/** The five unary calls, as both the Connect client and the grpc-js wrapper offer them. */
+type ScenarioCalls = Pick<GrpcJsClient, "push" | "pop" | "finish" | "delete" | "get">;
+
+/** The scenario over any client of the five calls; `isNotFound` reads its error shape. */
+function scenarioOver(
+  calls: ScenarioCalls,
+  isNotFound: (error: unknown) => boolean,
+): ScenarioClient {
   return {
-    push: async (job) => void (await client.push(job)),
+    push: async (job) => void (await calls.push(job)),
     pop: async (topics, timeout) => {
-      const { job } = await client.pop({ topics, timeout });
+      const { job } = await calls.pop({ topics, timeout });
       return job ? popped(job) : null;
     },
-    finish: async (id) => void (await client.finish({ id })),
-    delete: async (id) => void (await client.delete({ id })),
+    finish: async (id) => void (await calls.finish({ id })),
+    delete: async (id) => void (await calls.delete({ id })),
     get: async (id) => {
       try {
-        const { job } = await client.get({ id });
+        const { job } = await calls.get({ id });
         return job ? stored(job) : null;
       } catch (error) {
-        if (error instanceof ConnectError && error.code === Code.NotFound) return null;
+        if (isNotFound(error)) return null;
         throw error;
       }
     },
   };
 }
 
+/** The scenario over a Connect transport (Connect, gRPC or gRPC-web). */
+export function connectScenarioClient(transport: Transport): ScenarioClient {
+  return scenarioOver(
+    createClient(DelayQueueService, transport),
+    (error) => error instanceof ConnectError && error.code === Code.NotFound,
+  );
+}
+
 /** The scenario over `@grpc/grpc-js`. */
 export function grpcJsScenarioClient(client: GrpcJsClient): ScenarioClient {
   const NOT_FOUND = 5;
-  return {
-    push: async (job) => void (await client.push(job)),
-    pop: async (topics, timeout) => {
-      const { job } = await client.pop({ topics, timeout });
-      return job ? popped(job) : null;
-    },
-    finish: async (id) => void (await client.finish({ id })),
-    delete: async (id) => void (await client.delete({ id })),
-    get: async (id) => {
-      try {
-        const { job } = await client.get({ id });
-        return job ? stored(job) : null;
-      } catch (error) {
-        if ((error as { code?: number }).code === NOT_FOUND) return null;
-        throw error;
-      }
-    },
-  };
+  return scenarioOver(client, (error) => (error as { code?: number }).code === NOT_FOUND);
 }
