@@ -20,6 +20,35 @@ export interface LoadResult {
   sample?: string;
 }
 
+/** Counts a generator kept while it ran. */
+export interface LoadCounts {
+  responses: number;
+  failures: number;
+  errors: number;
+  sample: string | undefined;
+}
+
+/** The {@link LoadResult} of a run that started at `startedMs` (`performance.now()`) and ended at `endedMs`. */
+export function loadResult(
+  counts: LoadCounts,
+  latency: Samples,
+  startedMs: number,
+  endedMs = performance.now(),
+  byRequest?: Samples[],
+): LoadResult {
+  const seconds = (endedMs - startedMs) / 1000;
+  return {
+    responses: counts.responses,
+    failures: counts.failures,
+    errors: counts.errors,
+    seconds,
+    rate: latency.count / seconds,
+    latency: latency.summary(),
+    ...(byRequest ? { byRequest: byRequest.map((samples) => samples.summary()) } : {}),
+    ...(counts.sample !== undefined ? { sample: counts.sample } : {}),
+  };
+}
+
 /** One request of a sequence, as autocannon takes it. */
 export interface H1Request {
   path: string;
@@ -119,15 +148,11 @@ export async function runH1(options: H1Options): Promise<LoadResult> {
   });
   const result = await finished;
   clearTimeout(stopAt);
-  const seconds = ((endedAt ?? performance.now()) - started) / 1000;
-  return {
-    responses,
-    failures,
-    errors: result.errors + result.timeouts,
-    seconds,
-    rate: latency.count / seconds,
-    latency: latency.summary(),
-    byRequest: perRequest.map((samples) => samples.summary()),
-    ...(sample !== undefined ? { sample } : {}),
-  };
+  return loadResult(
+    { responses, failures, errors: result.errors + result.timeouts, sample },
+    latency,
+    started,
+    endedAt,
+    perRequest,
+  );
 }

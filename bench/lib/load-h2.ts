@@ -1,5 +1,5 @@
 import http2 from "node:http2";
-import type { LoadResult } from "./load-h1.js";
+import { type LoadResult, loadResult } from "./load-h1.js";
 import { Samples } from "./stats.js";
 
 /** One call of a sequence over HTTP/2. */
@@ -85,18 +85,9 @@ export async function runH2(options: H2Options): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: options.concurrency }, (_, i) => loop(i)));
   clearTimeout(timer);
-  const seconds = (performance.now() - started) / 1000;
+  const endedAt = performance.now();
   for (const session of sessions) session.close();
-  return {
-    responses,
-    failures,
-    errors,
-    seconds,
-    rate: latency.count / seconds,
-    latency: latency.summary(),
-    byRequest: perCall.map((samples) => samples.summary()),
-    ...(sample !== undefined ? { sample } : {}),
-  };
+  return loadResult({ responses, failures, errors, sample }, latency, started, endedAt, perCall);
 }
 
 export function h2Headers(path: string, protocol: "grpc" | "connect"): http2.OutgoingHttpHeaders {

@@ -1,4 +1,4 @@
-import type { LoadResult } from "./load-h1.js";
+import { type LoadResult, loadResult } from "./load-h1.js";
 import { Samples } from "./stats.js";
 
 export interface LoopOptions {
@@ -43,14 +43,5 @@ export async function runLoops(options: LoopOptions): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: options.concurrency }, (_, i) => loop(i)));
   clearTimeout(timer);
-  const seconds = (performance.now() - t0) / 1000;
-  return {
-    responses,
-    failures,
-    errors,
-    seconds,
-    rate: latency.count / seconds,
-    latency: latency.summary(),
-    ...(sample !== undefined ? { sample } : {}),
-  };
+  return loadResult({ responses, failures, errors, sample }, latency, t0);
 }

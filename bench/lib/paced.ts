@@ -1,5 +1,5 @@
 import http from "node:http";
-import type { LoadResult } from "./load-h1.js";
+import { type LoadResult, loadResult } from "./load-h1.js";
 import { Samples } from "./stats.js";
 
 export interface PacedOptions {
@@ -58,16 +58,7 @@ export async function runPaced(options: PacedOptions): Promise<LoadResult> {
     await new Promise((resolve) => setTimeout(resolve, TICK_MS));
   }
   await Promise.all([...pending]);
-  const seconds = (performance.now() - t0) / 1000;
-  return {
-    responses,
-    failures,
-    errors,
-    seconds,
-    rate: latency.count / seconds,
-    latency: latency.summary(),
-    ...(sample !== undefined ? { sample } : {}),
-  };
+  return loadResult({ responses, failures, errors, sample }, latency, t0);
 }
 
 /** A keep-alive HTTP/1.1 POST client (node:http) for paced calls. */
