@@ -105,14 +105,16 @@ export function checkDuration(value: unknown, field: string, min: number, max: n
   return value;
 }
 
-export function checkBody(body: unknown, limits: Limits): Buffer {
-  let bytes: Buffer;
-  if (typeof body === "string") bytes = Buffer.from(body, "utf8");
+export function checkBody(body: unknown, limits: Limits): string | Buffer {
+  // A string goes to Redis as it is: ioredis writes an all-string command without
+  // turning every argument into a Buffer.
+  let checked: string | Buffer;
+  if (typeof body === "string") checked = body;
   else if (body instanceof Uint8Array)
-    bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    checked = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   else throw new InvalidArgumentError("body", "body must be a string or bytes");
-  if (bytes.byteLength > limits.maxBodyBytes) {
+  if (Buffer.byteLength(checked) > limits.maxBodyBytes) {
     throw new InvalidArgumentError("body", `body is larger than ${limits.maxBodyBytes} bytes`);
   }
-  return bytes;
+  return checked;
 }

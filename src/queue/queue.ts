@@ -13,6 +13,7 @@ import {
 import { isValidPrefix } from "./keys.js";
 import { checkDuration, checkId, checkTopics, defaultLimits, type Limits } from "./limits.js";
 import { Notifier } from "./notifier.js";
+import { PushCoalescer } from "./push-coalescer.js";
 import { checkPush, checkPushes, storeMany } from "./push-many.js";
 import { Scheduler } from "./scheduler.js";
 import { JobStore } from "./store.js";
@@ -52,6 +53,7 @@ class QueueHandle implements DelayQueue {
   readonly redis: Redis;
   private readonly subscriber: Redis;
   private readonly store: JobStore;
+  private readonly pushes: PushCoalescer;
   private readonly clock = new RedisClock();
   private readonly waiters = new WaiterRegistry();
   private readonly scheduler: Scheduler | undefined;
@@ -79,6 +81,7 @@ class QueueHandle implements DelayQueue {
       client.on("error", (err: Error) => this.logger.warn({ err }, "redis connection error"));
     }
     this.store = new JobStore(this.redis, { prefix, shards, origin, staleLimit: 200 });
+    this.pushes = new PushCoalescer(this.store);
     this.scheduler =
       options.scheduler === false
         ? undefined
@@ -125,19 +128,12 @@ class QueueHandle implements DelayQueue {
   push(input: PushInput): Promise<PushResult> {
     return this.track(async () => {
       const job = checkPush(input, this.limits);
-      const result = await this.store.push(
-        job.id,
-        job.topic,
-        job.body,
-        job.delayMs,
-        job.ttrMs,
-        job.ifAbsent,
-      );
+      const result = await this.pushes.push(job);
       if (result === "exists") throw new JobExistsError(job.id);
       if (job.delayMs === 0) this.waiters.wake(job.topic, 1);
       else this.scheduler?.hint(result.shard, result.dueAt);
       return { dueAt: result.dueAt, replaced: result.replaced };
-    });
+    }, false);
   }
 
   pushMany(inputs: readonly PushInput[]): Promise<PushManyResult[]> {
@@ -235,6 +231,7 @@ class QueueHandle implements DelayQueue {
   private async reserveAny(topics: readonly string[], max: number): Promise<ReservedJob[]> {
     const taken: ReservedJob[] = [];
     for (const shard of await this.shardOrder(topics)) {
+      this.pushes.flush();
       let result = await this.store.reserve(shard, topics, max - taken.length);
       taken.push(...result.jobs);
       while (result.again && taken.length < max) {
@@ -310,8 +307,14 @@ class QueueHandle implements DelayQueue {
     return this.track(() => this.store.get(checkId(id, this.limits)));
   }
 
-  private track<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a call of the public API: refused once closing, counted in flight until settled.
+   * Unless the call is itself a coalesced push, pushes waiting to be coalesced go first,
+   * so calls reach Redis in the order they were made.
+   */
+  private track<T>(call: () => Promise<T>, flushPushes = true): Promise<T> {
     if (this.closing) return Promise.reject(new QueueClosedError());
+    if (flushPushes) this.pushes.flush();
     let promise: Promise<T>;
     try {
       promise = call();

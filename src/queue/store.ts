@@ -41,7 +41,7 @@ export interface ReleaseResult {
 export interface StoredPush {
   id: string;
   topic: string;
-  body: Buffer;
+  body: string | Buffer;
   delayMs: number;
   ttrMs: number;
   ifAbsent: boolean;
@@ -92,7 +92,7 @@ export class JobStore {
   async push(
     id: string,
     topic: string,
-    body: Buffer,
+    body: string | Buffer,
     delayMs: number,
     ttrMs: number,
     ifAbsent: boolean,

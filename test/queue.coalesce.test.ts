@@ -1,0 +1,81 @@
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { InvalidArgumentError, JobExistsError } from "../src/index.js";
+import { queueFactory, withRedis } from "./harness/index.js";
+
+const redis = withRedis();
+const openQueue = queueFactory(redis);
+const job = { topic: "mail", id: "j1", body: "hello", delayMs: 60_000, ttrMs: 5000 };
+
+let admin: Redis | undefined;
+afterAll(() => admin?.quit());
+
+/** Script calls Redis has run so far (push, push-batch and every other transition). */
+async function scriptCalls(): Promise<number> {
+  admin ??= new Redis(redis.server.url);
+  const stats = await admin.info("commandstats");
+  return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+}
+
+describe("pushes made in the same turn", () => {
+  it("go to Redis as one script call per shard, each caller getting its own result", async () => {
+    const queue = await openQueue({ shards: 3, scheduler: false });
+    const before = await scriptCalls();
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => queue.push({ ...job, id: `c${i}`, delayMs: 1000 + i })),
+    );
+    expect(await scriptCalls()).toBeLessThanOrEqual(before + 3);
+    for (const [i, result] of results.entries()) {
+      const stored = await queue.get(`c${i}`);
+      expect(stored?.dueAt).toBe(result.dueAt);
+      expect((stored?.dueAt ?? 0) - (stored?.pushedAt ?? 0)).toBe(1000 + i);
+      expect(result.replaced).toBe(false);
+    }
+  });
+
+  it("apply in call order: a second push of an id replaces or is refused", async () => {
+    const queue = await openQueue();
+    const [first, second] = await Promise.all([
+      queue.push({ ...job, body: "one" }),
+      queue.push({ ...job, body: "two" }),
+    ]);
+    expect([first.replaced, second.replaced]).toEqual([false, true]);
+    expect((await queue.get("j1"))?.body.toString()).toBe("two");
+
+    const outcomes = await Promise.allSettled([
+      queue.push({ ...job, id: "j2", body: "kept", ifAbsent: true }),
+      queue.push({ ...job, id: "j2", body: "refused", ifAbsent: true }),
+    ]);
+    expect(outcomes[0].status).toBe("fulfilled");
+    expect(outcomes[1].status === "rejected" && outcomes[1].reason).toBeInstanceOf(JobExistsError);
+    expect((await queue.get("j2"))?.body.toString()).toBe("kept");
+  });
+
+  it("are not held back by a push that fails its checks", async () => {
+    const queue = await openQueue();
+    const outcomes = await Promise.allSettled([
+      queue.push({ ...job, id: "ok1" }),
+      queue.push({ ...job, id: "bad", ttrMs: -1 }),
+      queue.push({ ...job, id: "ok2" }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(outcomes[1].status === "rejected" && outcomes[1].reason).toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    expect(await queue.get("bad")).toBeNull();
+    expect(await queue.get("ok2")).not.toBeNull();
+  });
+
+  it("reach Redis before any call made after them", async () => {
+    const queue = await openQueue();
+    await Promise.all([queue.push(job), queue.delete("j1")]);
+    expect(await queue.get("j1")).toBeNull();
+    await Promise.all([queue.delete("j1"), queue.push(job)]);
+    expect(await queue.get("j1")).not.toBeNull();
+    const [, popped] = await Promise.all([
+      queue.push({ ...job, id: "now", delayMs: 0 }),
+      queue.pop(["mail"]),
+    ]);
+    expect(popped?.id).toBe("now");
+  });
+});
