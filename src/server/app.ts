@@ -36,6 +36,9 @@ export function buildApp(
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance's type the default one.
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new RequestLog(),
+    // A child logger per request costs a redaction pass over its bindings on every call;
+    // the few per-request lines name the request id themselves (see RequestLog).
+    childLoggerFactory: (logger) => logger,
     // Applies to the legacy routes; Connect reads its own bodies and uses readMaxBytes below.
     bodyLimit: options.requestLimitBytes,
     serverFactory: (handler) =>

@@ -69,14 +69,16 @@ export async function legacyRoutes(app: FastifyInstance, opts: LegacyRoutesOptio
   );
   // The Go service reads every body as JSON; a missing or even malformed content type
   // must not stop a JSON body here.
-  app.addHook("onRequest", async (request) => {
+  app.addHook("onRequest", (request, _reply, done) => {
     delete request.raw.headers["content-type"];
+    done();
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // Only the server's own faults are logged: a caller's mistake is answered, not logged,
     // since its message may quote what the caller sent (a topic, a piece of the body).
-    if (isServerFault(error)) request.log.error({ err: error }, "legacy route failed");
+    if (isServerFault(error))
+      request.log.error({ reqId: request.id, err: error }, "legacy route failed");
     reply.code(200).send(failure(errorMessage(error, opts.bodyLimit)));
   });
 
