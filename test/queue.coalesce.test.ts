@@ -10,12 +10,37 @@ const job = { topic: "mail", id: "j1", body: "hello", delayMs: 60_000, ttrMs: 50
 let admin: Redis | undefined;
 afterAll(() => admin?.quit());
 
-/** Script calls Redis has run so far (push, push-batch and every other transition). */
+/** Script calls Redis has run so far (a script's first call is an EVAL, later ones EVALSHA). */
 async function scriptCalls(): Promise<number> {
   admin ??= new Redis(redis.server.url);
   const stats = await admin.info("commandstats");
-  return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+  const calls = (command: string) =>
+    Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+  return calls("eval") + calls("evalsha");
 }
+
+describe("pops made in the same turn", () => {
+  it("share one reserve call per shard, each job handed to one pop only", async () => {
+    const queue = await openQueue({ shards: 1 });
+    await queue.pushMany(
+      Array.from({ length: 30 }, (_, i) => ({ ...job, id: `p${i}`, delayMs: 0 })),
+    );
+    const before = await scriptCalls();
+    const popped = await Promise.all([
+      queue.popMany(["mail"], 5),
+      ...Array.from({ length: 40 }, () => queue.pop(["mail"])),
+    ]);
+    expect(await scriptCalls()).toBe(before + 1);
+    const [batch, ...singles] = popped as [unknown[], ...(unknown | null)[]];
+    expect(batch).toHaveLength(5);
+    const ids = [...(batch as { id: string }[]), ...(singles.filter(Boolean) as { id: string }[])]
+      .map((j) => j.id)
+      .sort();
+    expect(ids).toEqual(Array.from({ length: 30 }, (_, i) => `p${i}`).sort());
+    // The first 25 single pops got one each, in call order; the rest found none.
+    expect(singles.map((j) => j !== null)).toEqual(Array.from({ length: 40 }, (_, i) => i < 25));
+  });
+});
 
 describe("pushes made in the same turn", () => {
   it("go to Redis as one script call per shard, each caller getting its own result", async () => {

@@ -13,10 +13,12 @@ import {
 import { isValidPrefix } from "./keys.js";
 import { checkDuration, checkId, checkTopics, defaultLimits, type Limits } from "./limits.js";
 import { Notifier } from "./notifier.js";
-import { PushCoalescer } from "./push-coalescer.js";
+import { type CoalescedPush, pushCoalescer } from "./push-coalescer.js";
 import { checkPush, checkPushes, storeMany } from "./push-many.js";
+import { type ReserveRequest, type ReserveShare, reserveCoalescer } from "./reserve-coalescer.js";
 import { Scheduler } from "./scheduler.js";
-import { JobStore } from "./store.js";
+import { JobStore, type StoredPush } from "./store.js";
+import type { TurnBatch } from "./turn-batch.js";
 import type {
   Job,
   PopOptions,
@@ -53,7 +55,8 @@ class QueueHandle implements DelayQueue {
   readonly redis: Redis;
   private readonly subscriber: Redis;
   private readonly store: JobStore;
-  private readonly pushes: PushCoalescer;
+  private readonly pushes: TurnBatch<StoredPush, CoalescedPush>;
+  private readonly reserves: TurnBatch<ReserveRequest, ReserveShare>;
   private readonly clock = new RedisClock();
   private readonly waiters = new WaiterRegistry();
   private readonly scheduler: Scheduler | undefined;
@@ -81,7 +84,8 @@ class QueueHandle implements DelayQueue {
       client.on("error", (err: Error) => this.logger.warn({ err }, "redis connection error"));
     }
     this.store = new JobStore(this.redis, { prefix, shards, origin, staleLimit: 200 });
-    this.pushes = new PushCoalescer(this.store);
+    this.pushes = pushCoalescer(this.store);
+    this.reserves = reserveCoalescer(this.store);
     this.scheduler =
       options.scheduler === false
         ? undefined
@@ -128,12 +132,12 @@ class QueueHandle implements DelayQueue {
   push(input: PushInput): Promise<PushResult> {
     return this.track(async () => {
       const job = checkPush(input, this.limits);
-      const result = await this.pushes.push(job);
+      const result = await this.pushes.add(job);
       if (result === "exists") throw new JobExistsError(job.id);
       if (job.delayMs === 0) this.waiters.wake(job.topic, 1);
       else this.scheduler?.hint(result.shard, result.dueAt);
       return { dueAt: result.dueAt, replaced: result.replaced };
-    }, false);
+    }, "none");
   }
 
   pushMany(inputs: readonly PushInput[]): Promise<PushManyResult[]> {
@@ -177,7 +181,7 @@ class QueueHandle implements DelayQueue {
       } finally {
         this.longPollCount--;
       }
-    });
+    }, "pushes");
   }
 
   private async popLoop(
@@ -232,10 +236,10 @@ class QueueHandle implements DelayQueue {
     const taken: ReservedJob[] = [];
     for (const shard of await this.shardOrder(topics)) {
       this.pushes.flush();
-      let result = await this.store.reserve(shard, topics, max - taken.length);
+      let result = await this.reserves.add({ shard, topics, max: max - taken.length });
       taken.push(...result.jobs);
       while (result.again && taken.length < max) {
-        result = await this.store.reserve(shard, topics, max - taken.length);
+        result = await this.reserves.add({ shard, topics, max: max - taken.length });
         taken.push(...result.jobs);
       }
       const earliest = result.jobs.reduce((at, job) => Math.min(at, job.reservedUntil), Infinity);
@@ -309,12 +313,14 @@ class QueueHandle implements DelayQueue {
 
   /**
    * Runs a call of the public API: refused once closing, counted in flight until settled.
-   * Unless the call is itself a coalesced push, pushes waiting to be coalesced go first,
-   * so calls reach Redis in the order they were made.
+   * Pushes and pops waiting to be coalesced go first (`flush`), so that a call naming a
+   * job reaches Redis after every push and pop made before it; a pop flushes pushes only,
+   * and a push nothing, so that they can still be coalesced.
    */
-  private track<T>(call: () => Promise<T>, flushPushes = true): Promise<T> {
+  private track<T>(call: () => Promise<T>, flush: "all" | "pushes" | "none" = "all"): Promise<T> {
     if (this.closing) return Promise.reject(new QueueClosedError());
-    if (flushPushes) this.pushes.flush();
+    if (flush !== "none") this.pushes.flush();
+    if (flush === "all") this.reserves.flush();
     let promise: Promise<T>;
     try {
       promise = call();
