@@ -1,3 +1,4 @@
+import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { withRedis } from "./harness/index.js";
 import { uniquePrefix } from "./harness/prefix.js";
@@ -33,5 +34,35 @@ describe("waking parked pops", () => {
       expect(new Set(got.map((job) => job?.id))).toEqual(new Set(ids));
     }
     expect(slow).toEqual([]);
+  });
+});
+
+describe("a woken pop", () => {
+  const redis = withRedis();
+  const open = queueFactory(redis);
+
+  it("looks first in the shard its news was about", async () => {
+    const queue = await open({ shards: 8 });
+    const admin = new Redis(redis.server.url);
+    try {
+      const reserves = async () => {
+        const stats = await admin.info("commandstats");
+        return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+      };
+      // Load the scripts, so that every later call is one EVALSHA.
+      await queue.push({ topic: "warm", id: "warm", body: "", delayMs: 0, ttrMs: 1000 });
+      await queue.pop(["warm"]);
+      for (let round = 0; round < 10; round++) {
+        const popping = queue.pop(["hint"], { timeoutMs: 5_000 });
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        const before = await reserves();
+        await queue.push({ topic: "hint", id: `h${round}`, body: "", delayMs: 0, ttrMs: 1000 });
+        expect((await popping)?.id).toBe(`h${round}`);
+        // The push, then one reserve: not a walk over the other seven shards.
+        expect((await reserves()) - before).toBe(2);
+      }
+    } finally {
+      await admin.quit();
+    }
   });
 });

@@ -93,8 +93,8 @@ class QueueHandle implements DelayQueue {
             batchSize: options.promoteBatch ?? 1000,
             maxSleepMs: options.maxSchedulerSleepMs ?? 5000,
             logger: this.logger,
-            onReady: (topics) => {
-              for (const [topic, count] of topics) this.waiters.wake(topic, count);
+            onReady: (topics, shard) => {
+              for (const [topic, count] of topics) this.waiters.wake(topic, count, shard);
             },
           });
     this.notifier = new Notifier(
@@ -134,7 +134,7 @@ class QueueHandle implements DelayQueue {
       const job = checkPush(input, this.limits);
       const result = await this.pushes.add(job);
       if (result === "exists") throw new JobExistsError(job.id);
-      if (job.delayMs === 0) this.waiters.wake(job.topic, 1);
+      if (job.delayMs === 0) this.waiters.wake(job.topic, 1, result.shard);
       else this.scheduler?.hint(result.shard, result.dueAt);
       return { dueAt: result.dueAt, replaced: result.replaced };
     }, "none");
@@ -191,12 +191,13 @@ class QueueHandle implements DelayQueue {
     signal: AbortSignal | undefined,
   ): Promise<ReservedJob[]> {
     const deadline = performance.now() + timeoutMs;
+    let lookFirst: number | undefined;
     while (!signal?.aborted) {
       // Park before looking, so news arriving during the reserve is not missed.
       const waiter = timeoutMs > 0 && !this.closing ? this.waiters.add(topics) : undefined;
       let jobs: ReservedJob[];
       try {
-        jobs = await this.reserveAny(topics, max);
+        jobs = await this.reserveAny(topics, max, lookFirst);
       } catch (error) {
         if (waiter) this.unpark(waiter);
         throw error;
@@ -207,7 +208,7 @@ class QueueHandle implements DelayQueue {
         if (!signal?.aborted) return jobs;
         // The caller left while the reserve was in flight: hand the jobs straight back.
         await Promise.all(jobs.map((job) => this.store.release(job.id, job.token, 0, true)));
-        for (const job of jobs) this.waiters.wake(job.topic, 1);
+        for (const job of jobs) this.waiters.wake(job.topic, 1, this.store.shardOf(job.id));
         return [];
       }
       if (!waiter) return [];
@@ -220,6 +221,7 @@ class QueueHandle implements DelayQueue {
         return [];
       }
       this.waiters.remove(waiter);
+      lookFirst = waiter.wokenShard;
     }
     return [];
   }
@@ -228,13 +230,17 @@ class QueueHandle implements DelayQueue {
   private unpark(waiter: Waiter): void {
     this.waiters.remove(waiter);
     const topic = waiter.wokenBy;
-    if (topic !== undefined && !this.closing) this.waiters.wake(topic, 1);
+    if (topic !== undefined && !this.closing) this.waiters.wake(topic, 1, waiter.wokenShard);
   }
 
   /** Reserves up to `max` jobs, shard by shard in {@link shardOrder}, until it has them or has tried every shard. */
-  private async reserveAny(topics: readonly string[], max: number): Promise<ReservedJob[]> {
+  private async reserveAny(
+    topics: readonly string[],
+    max: number,
+    lookFirst: number | undefined,
+  ): Promise<ReservedJob[]> {
     const taken: ReservedJob[] = [];
-    for (const shard of await this.shardOrder(topics)) {
+    for (const shard of await this.shardOrder(topics, lookFirst)) {
       this.pushes.flush();
       let result = await this.reserves.add({ shard, topics, max: max - taken.length });
       taken.push(...result.jobs);
@@ -250,13 +256,17 @@ class QueueHandle implements DelayQueue {
   }
 
   /**
-   * Shards to try, in order. One topic: round-robin, since any shard's oldest
-   * job will do. Several: look first, so a later topic in one shard does not
-   * win over an earlier topic in another.
+   * Shards to try, in order. One topic: the shard the news that woke the pop
+   * was about, if any, then round-robin, since any shard's oldest job will do.
+   * Several: look first, so a later topic in one shard does not win over an
+   * earlier topic in another.
    */
-  private async shardOrder(topics: readonly string[]): Promise<number[]> {
+  private async shardOrder(
+    topics: readonly string[],
+    lookFirst: number | undefined,
+  ): Promise<number[]> {
     const count = this.store.shards.length;
-    const start = this.rotation++ % count;
+    const start = lookFirst ?? this.rotation++ % count;
     const rotated = Array.from({ length: count }, (_, i) => (start + i) % count);
     if (count === 1 || topics.length === 1) return rotated;
     const lengths = await this.store.readyLengths(topics);
@@ -296,7 +306,7 @@ class QueueHandle implements DelayQueue {
         false,
       );
       if (released.result === "done" && released.topic !== undefined) {
-        if (delayMs === 0) this.waiters.wake(released.topic, 1);
+        if (delayMs === 0) this.waiters.wake(released.topic, 1, released.shard);
         else this.scheduler?.hint(released.shard, released.dueAt ?? 0);
       }
       return released.result;

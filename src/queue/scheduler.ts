@@ -9,8 +9,8 @@ export interface SchedulerOptions {
   /** Longest sleep even when nothing is due: a net under lost notifications. */
   maxSleepMs: number;
   logger: Logger;
-  /** Told which topics got ready jobs, so parked pops wake at once. */
-  onReady(topics: Map<string, number>): void;
+  /** Told which topics got ready jobs in `shard`, so parked pops wake at once. */
+  onReady(topics: Map<string, number>, shard: number): void;
 }
 
 interface ShardTimer {
@@ -99,7 +99,7 @@ export class Scheduler {
         const sentAt = performance.now();
         const result = await this.store.promote(shard, this.options.batchSize);
         this.clock.observe(result.now, sentAt, performance.now());
-        if (result.topics.size > 0) this.options.onReady(result.topics);
+        if (result.topics.size > 0) this.options.onReady(result.topics, shard);
         nextDue = result.nextDue;
         state.again ||= result.more;
       } while (state.again && !this.stopped);

@@ -5,6 +5,8 @@ export type WaitOutcome = "woken" | "timeout" | "aborted";
 export class Waiter {
   /** The topic whose news woke this waiter, once woken. */
   wokenBy: string | undefined;
+  /** The shard that news was about, when known: the pop looks there first. */
+  wokenShard: number | undefined;
   /**
    * News for one of its topics came while its pop was still looking (trying
    * the shards in turn): the look may have passed the shard the news is about.
@@ -14,9 +16,10 @@ export class Waiter {
 
   constructor(readonly topics: readonly string[]) {}
 
-  wake(topic: string): void {
+  wake(topic: string, shard?: number): void {
     if (this.wokenBy !== undefined) return;
     this.wokenBy = topic;
+    this.wokenShard = shard;
     this.notify?.();
   }
 
@@ -85,8 +88,8 @@ export class WaiterRegistry {
     if (found) this.count--;
   }
 
-  /** Wakes up to `count` waiters of `topic`; returns how many woke. */
-  wake(topic: string, count: number): number {
+  /** Wakes up to `count` waiters of `topic` (whose jobs are in `shard`, when known); returns how many woke. */
+  wake(topic: string, count: number, shard?: number): number {
     for (const waiter of this.lookingByTopic.get(topic) ?? []) waiter.newsWhileLooking = true;
     const set = this.byTopic.get(topic);
     if (!set) return 0;
@@ -94,7 +97,7 @@ export class WaiterRegistry {
     for (const waiter of set) {
       if (woken >= count) break;
       this.remove(waiter);
-      waiter.wake(topic);
+      waiter.wake(topic, shard);
       woken++;
     }
     return woken;
