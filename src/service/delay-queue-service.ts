@@ -13,7 +13,6 @@ import {
   type GetResponse,
   GetResponseSchema,
   type Job as JobMessage,
-  JobSchema,
   JobState,
   type PopBatchRequest,
   type PopBatchResponse,
@@ -32,7 +31,7 @@ import {
   ReleaseResponseSchema,
 } from "../../gen/delayqueue/v1/delay_queue_pb.js";
 import type { DelayQueue, Job, ReservedJob } from "../queue/index.js";
-import { msToSeconds, secondsToMs, timestamp, timestampLiteral } from "./durations.js";
+import { msToSeconds, secondsToMs, timestampLiteral } from "./durations.js";
 import { toConnectError } from "./errors.js";
 
 const states = {
@@ -41,8 +40,10 @@ const states = {
   reserved: JobState.RESERVED,
 } as const;
 
+/** A Job message, built as a literal: pops and batches make many, and `create()` walks the schema. */
 function toMessage(job: Job | ReservedJob): JobMessage {
-  return create(JobSchema, {
+  return {
+    $typeName: "delayqueue.v1.Job",
     topic: job.topic,
     id: job.id,
     body: job.body.toString("utf8"),
@@ -50,11 +51,12 @@ function toMessage(job: Job | ReservedJob): JobMessage {
     delay: msToSeconds(job.dueAt - job.pushedAt),
     ttr: msToSeconds(job.ttrMs),
     attempts: job.attempts,
-    dueTime: timestamp(job.dueAt),
-    reservedUntil: timestamp(job.reservedUntil),
-    pushTime: timestamp(job.pushedAt),
+    dueTime: timestampLiteral(job.dueAt),
+    reservedUntil:
+      job.reservedUntil === undefined ? undefined : timestampLiteral(job.reservedUntil),
+    pushTime: timestampLiteral(job.pushedAt),
     token: "token" in job ? job.token : "",
-  });
+  };
 }
 
 /**
@@ -75,7 +77,7 @@ export class DelayQueueRpc {
         ifAbsent: req.ifAbsent,
       });
       return create(PushResponseSchema, {
-        dueTime: timestamp(result.dueAt),
+        dueTime: timestampLiteral(result.dueAt),
         replaced: result.replaced,
       });
     });

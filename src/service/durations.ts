@@ -1,4 +1,4 @@
-import { type Timestamp, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { InvalidArgumentError } from "../queue/index.js";
 
 /**
@@ -15,10 +15,6 @@ export function secondsToMs(field: string | (() => string), seconds: number): nu
 
 export function msToSeconds(ms: number): number {
   return ms / 1000;
-}
-
-export function timestamp(ms: number | undefined): Timestamp | undefined {
-  return ms === undefined ? undefined : timestampFromMs(ms);
 }
 
 /**
