@@ -1,0 +1,107 @@
+import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { CallContext } from "./call-context.js";
+import { BodyCollector, frame, percentEncode } from "./framing.js";
+import { header } from "./header.js";
+import { CallSignal, invoke } from "./invoke.js";
+import type { FastMethod } from "./methods.js";
+
+/** What the fast path takes as gRPC: binary protobuf, any spelling connect-es reads as such. */
+export const grpcProtoType = /^application\/grpc(?:\+proto)?$/i;
+const CONTENT_TYPE = "application/grpc+proto";
+const units: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 };
+
+/**
+ * Serves one unary gRPC call on a raw HTTP/2 stream: one length-prefixed
+ * message in, one out, `grpc-status` in the trailers. Errors go as
+ * "trailers-only": a single HEADERS frame that ends the stream.
+ */
+export function serveGrpc(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  method: FastMethod,
+  context: CallContext,
+): void {
+  const done = context.started("grpc", method.path);
+  const fail = (error: ConnectError) => {
+    answerError(stream, error);
+    done(error);
+  };
+  const timeout = header(headers["grpc-timeout"]);
+  let timeoutMs: number | undefined;
+  if (timeout !== undefined) {
+    const match = /^(\d{1,8})([HMSmun])$/.exec(timeout);
+    if (!match) {
+      fail(
+        new ConnectError(
+          `protocol error: invalid grpc timeout value: ${timeout}`,
+          Code.InvalidArgument,
+        ),
+      );
+      return;
+    }
+    timeoutMs = Number(match[1]) * (units[match[2] as string] as number);
+  }
+
+  const body = new BodyCollector(context.limitBytes, true);
+  const onData = (chunk: Buffer) => {
+    try {
+      body.push(chunk);
+    } catch (error) {
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      fail(error as ConnectError);
+    }
+  };
+  const onEnd = () => {
+    let message: Buffer;
+    try {
+      message = body.message();
+    } catch (error) {
+      fail(error as ConnectError);
+      return;
+    }
+    const call = method.waits ? new CallSignal(timeoutMs) : undefined;
+    const onClose = call ? () => call.cancel() : undefined;
+    if (onClose) stream.once("close", onClose);
+    invoke(method, message, call?.signal, context.authorized(header(headers.authorization))).then(
+      (response) => {
+        if (onClose) stream.off("close", onClose);
+        call?.done();
+        answer(stream, response);
+        done(undefined);
+      },
+      (error: ConnectError) => {
+        if (onClose) stream.off("close", onClose);
+        call?.done();
+        fail(error);
+      },
+    );
+  };
+  stream.on("data", onData);
+  stream.once("end", onEnd);
+}
+
+function answer(stream: ServerHttp2Stream, response: Uint8Array): void {
+  if (stream.destroyed || stream.closed) return;
+  stream.respond({ ":status": 200, "content-type": CONTENT_TYPE }, { waitForTrailers: true });
+  stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+  stream.end(frame(response));
+}
+
+function answerError(stream: ServerHttp2Stream, error: ConnectError): void {
+  if (stream.destroyed || stream.closed) return;
+  if (!stream.headersSent) {
+    stream.respond(
+      {
+        ":status": 200,
+        "content-type": CONTENT_TYPE,
+        "grpc-status": String(error.code),
+        "grpc-message": percentEncode(error.rawMessage),
+      },
+      { endStream: true },
+    );
+  }
+  // The answer is complete; whatever the client still sends is not read.
+  if (!stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
+}
