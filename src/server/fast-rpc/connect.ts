@@ -36,7 +36,7 @@ export function serveConnectH1(
       body: req,
       closes: res,
       respond(status, contentType, body, bodyRead) {
-        if (res.destroyed) return;
+        if (res.destroyed || res.headersSent) return;
         // A half-read body would be taken for the next request on this connection.
         if (!bodyRead) res.shouldKeepAlive = false;
         res.writeHead(status, { "content-type": contentType, "content-length": body.length });
@@ -61,14 +61,18 @@ export function serveConnectH2(
       body: stream,
       closes: stream,
       respond(status, contentType, body, bodyRead) {
-        if (stream.destroyed || stream.closed) return;
-        stream.respond({
-          ":status": status,
-          "content-type": contentType,
-          "content-length": body.length,
-        });
-        stream.end(body);
-        if (!bodyRead) stream.close(constants.NGHTTP2_NO_ERROR);
+        if (stream.destroyed || stream.closed || stream.headersSent) return;
+        try {
+          stream.respond({
+            ":status": status,
+            "content-type": contentType,
+            "content-length": body.length,
+          });
+          stream.end(body);
+          if (!bodyRead) stream.close(constants.NGHTTP2_NO_ERROR);
+        } catch {
+          // The session went away between the check and the write: nobody is left to tell.
+        }
       },
     },
     headers,

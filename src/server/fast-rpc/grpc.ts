@@ -9,6 +9,8 @@ import type { FastMethod } from "./methods.js";
 /** What the fast path takes as gRPC: binary protobuf, any spelling connect-es reads as such. */
 export const grpcProtoType = /^application\/grpc(?:\+proto)?$/i;
 const CONTENT_TYPE = "application/grpc+proto";
+const OK_HEADERS = { ":status": 200, "content-type": CONTENT_TYPE };
+const OK_TRAILERS = { "grpc-status": "0" };
 const units: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 };
 
 /**
@@ -84,24 +86,36 @@ export function serveGrpc(
 
 function answer(stream: ServerHttp2Stream, response: Uint8Array): void {
   if (stream.destroyed || stream.closed) return;
-  stream.respond({ ":status": 200, "content-type": CONTENT_TYPE }, { waitForTrailers: true });
-  stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-  stream.end(frame(response));
+  try {
+    stream.respond(OK_HEADERS, { waitForTrailers: true });
+    stream.on("wantTrailers", sendOkTrailers);
+    stream.end(frame(response));
+  } catch {
+    // The session went away between the check and the write: nobody is left to tell.
+  }
+}
+
+function sendOkTrailers(this: ServerHttp2Stream): void {
+  this.sendTrailers(OK_TRAILERS);
 }
 
 function answerError(stream: ServerHttp2Stream, error: ConnectError): void {
   if (stream.destroyed || stream.closed) return;
-  if (!stream.headersSent) {
-    stream.respond(
-      {
-        ":status": 200,
-        "content-type": CONTENT_TYPE,
-        "grpc-status": String(error.code),
-        "grpc-message": percentEncode(error.rawMessage),
-      },
-      { endStream: true },
-    );
+  try {
+    if (!stream.headersSent) {
+      stream.respond(
+        {
+          ":status": 200,
+          "content-type": CONTENT_TYPE,
+          "grpc-status": String(error.code),
+          "grpc-message": percentEncode(error.rawMessage),
+        },
+        { endStream: true },
+      );
+    }
+    // The answer is complete; whatever the client still sends is not read.
+    if (!stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
+  } catch {
+    // As in answer().
   }
-  // The answer is complete; whatever the client still sends is not read.
-  if (!stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
 }

@@ -32,6 +32,8 @@ export async function invoke(
   }
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * The AbortSignal of a call that may wait (a long-poll pop): aborted when the
  * client goes away, or with `deadline_exceeded` when its deadline passes, as
@@ -42,7 +44,8 @@ export class CallSignal {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(timeoutMs: number | undefined) {
-    if (timeoutMs === undefined) return;
+    // Beyond a timer's range (~24.8 days) Node would fire it at once; no wait lasts that long.
+    if (timeoutMs === undefined || timeoutMs > MAX_TIMER_MS) return;
     if (timeoutMs <= 0) this.expire();
     else this.timer = setTimeout(() => this.expire(), timeoutMs);
   }
