@@ -3,6 +3,7 @@ import http2 from "node:http2";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import { create, type DescMessage, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import {
   DeleteRequestSchema,
@@ -12,7 +13,7 @@ import {
 } from "../gen/delayqueue/v1/delay_queue_pb.js";
 import { withRedis } from "./harness/index.js";
 import { h2Request, h2Session } from "./harness/raw-http2.js";
-import { withServer } from "./harness/server.js";
+import { startTestServer, withServer } from "./harness/server.js";
 import { waitUntil } from "./harness/wait.js";
 
 const redis = withRedis();
@@ -309,5 +310,42 @@ describe("the fast path", () => {
     controller.abort();
     await parked;
     await waitUntil(() => queue.waiting === before, { message: "pop released" });
+  });
+});
+
+describe("the fast path's request log", () => {
+  it("has a debug line in and out per call, nothing at info, and never a body", async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const text: string[] = [];
+    const logger = pino(
+      { level: "debug" },
+      {
+        write(line: string) {
+          text.push(line);
+          lines.push(JSON.parse(line));
+        },
+      },
+    );
+    const server = await startTestServer(redis, { logger });
+    try {
+      const body = "body-4e1f-must-not-be-logged";
+      const push = bytes(PushRequestSchema, { topic: "logged", id: fresh("log"), ttr: 30, body });
+      const session = h2Session(server.url);
+      await h2Request(
+        session,
+        `${service}/Push`,
+        { "content-type": "application/grpc" },
+        frame(push),
+      );
+      session.close();
+    } finally {
+      await server.close();
+    }
+    const calls = lines.filter((l) => /^(incoming request|request completed)$/.test(l.msg));
+    expect(calls.map((l) => [l.level, l.msg])).toEqual([
+      [20, "incoming request"],
+      [20, "request completed"],
+    ]);
+    expect(text.join("")).not.toContain("must-not-be-logged");
   });
 });
