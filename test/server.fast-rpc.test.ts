@@ -11,6 +11,8 @@ import {
   PopRequestSchema,
   PushRequestSchema,
 } from "../gen/delayqueue/v1/delay_queue_pb.js";
+import { createClient } from "../sdk/index.js";
+import { grpcJsClient } from "./harness/grpc-client.js";
 import { withRedis } from "./harness/index.js";
 import { h2Request, h2Session } from "./harness/raw-http2.js";
 import { startTestServer, withServer } from "./harness/server.js";
@@ -347,5 +349,33 @@ describe("the fast path's request log", () => {
       [20, "request completed"],
     ]);
     expect(text.join("")).not.toContain("must-not-be-logged");
+  });
+});
+
+describe("real clients", () => {
+  it("take the fast path: grpc-js, and the SDK over Connect (HTTP/1.1, h2c) and gRPC", async () => {
+    const lines: { msg: string; reqId?: string; req?: { url?: string } }[] = [];
+    const logger = pino(
+      { level: "debug" },
+      { write: (line: string) => lines.push(JSON.parse(line)) },
+    );
+    const server = await startTestServer(redis, { logger });
+    const grpcJs = grpcJsClient(server.url);
+    try {
+      const id = fresh("clients");
+      await grpcJs.delete({ id });
+      await createClient({ baseUrl: server.url }).delete({ id });
+      await createClient({ baseUrl: server.url, httpVersion: "2" }).delete({ id });
+      await createClient({ baseUrl: server.url, protocol: "grpc" }).delete({ id });
+      // gRPC-web stays with connect-es.
+      await createClient({ baseUrl: server.url, protocol: "grpc-web" }).delete({ id });
+    } finally {
+      grpcJs.close();
+      await server.close();
+    }
+    const incoming = lines.filter((l) => l.msg === "incoming request");
+    const fastCalls = incoming.filter((l) => l.reqId?.startsWith("rpc-"));
+    expect(fastCalls.map((l) => l.req?.url)).toEqual(Array(4).fill(`${service}/Delete`));
+    expect(incoming.length - fastCalls.length).toBe(1);
   });
 });
