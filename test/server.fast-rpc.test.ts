@@ -379,3 +379,32 @@ describe("real clients", () => {
     expect(incoming.length - fastCalls.length).toBe(1);
   });
 });
+
+describe("a gRPC call answered before its body is read", () => {
+  it.each([
+    ["fast path", true],
+    ["connect-es", false],
+  ] as const)("holds no stop open once the client cancels it (%s)", async (_path, rpcFastPath) => {
+    const server = await startTestServer(redis, { rpcFastPath, requestLimitBytes: 1024 });
+    const session = h2Session(server.url);
+    const stream = session.request({
+      ":method": "POST",
+      ":path": `${service}/Push`,
+      "content-type": "application/grpc",
+    });
+    stream.on("error", () => {});
+    const answered = new Promise((resolve) => {
+      stream.on("response", resolve);
+      stream.on("trailers", resolve);
+    });
+    // A length prefix far over the limit, then more body than the flow-control window.
+    stream.write(frame(Buffer.alloc(0), 0, 10_000_000));
+    for (let i = 0; i < 16; i++) stream.write(Buffer.alloc(64 * 1024));
+    await answered;
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    session.close();
+    const started = performance.now();
+    await server.close();
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});

@@ -1,6 +1,6 @@
 import type { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import { constants, type ServerHttp2Stream } from "node:http2";
+import type { ServerHttp2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { codeToHttpStatus, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
@@ -69,7 +69,8 @@ export function serveConnectH2(
             "content-length": body.length,
           });
           stream.end(body);
-          if (!bodyRead) stream.close(constants.NGHTTP2_NO_ERROR);
+          // The rest of the body is left unread, as in grpc.ts.
+          if (!bodyRead) stream.pause();
         } catch {
           // The session went away between the check and the write: nobody is left to tell.
         }

@@ -1,4 +1,4 @@
-import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CallContext } from "./call-context.js";
 import { BodyCollector, frame, percentEncode } from "./framing.js";
@@ -25,8 +25,8 @@ export function serveGrpc(
   context: CallContext,
 ): void {
   const done = context.started("grpc", method.path);
-  const fail = (error: ConnectError) => {
-    answerError(stream, error);
+  const fail = (error: ConnectError, bodyRead = true) => {
+    answerError(stream, error, bodyRead);
     done(error);
   };
   const timeout = header(headers["grpc-timeout"]);
@@ -34,12 +34,8 @@ export function serveGrpc(
   if (timeout !== undefined) {
     const match = /^(\d{1,8})([HMSmun])$/.exec(timeout);
     if (!match) {
-      fail(
-        new ConnectError(
-          `protocol error: invalid grpc timeout value: ${timeout}`,
-          Code.InvalidArgument,
-        ),
-      );
+      const message = `protocol error: invalid grpc timeout value: ${timeout}`;
+      fail(new ConnectError(message, Code.InvalidArgument), false);
       return;
     }
     timeoutMs = Number(match[1]) * (units[match[2] as string] as number);
@@ -52,7 +48,7 @@ export function serveGrpc(
     } catch (error) {
       stream.off("data", onData);
       stream.off("end", onEnd);
-      fail(error as ConnectError);
+      fail(error as ConnectError, false);
     }
   };
   const onEnd = () => {
@@ -99,22 +95,29 @@ function sendOkTrailers(this: ServerHttp2Stream): void {
   this.sendTrailers(OK_TRAILERS);
 }
 
-function answerError(stream: ServerHttp2Stream, error: ConnectError): void {
-  if (stream.destroyed || stream.closed) return;
+/**
+ * A failure as "trailers-only" (one HEADERS frame that ends the stream) once the
+ * request is read. Before that, as connect-es answers: headers, then trailers,
+ * with the rest of the body left unread, so flow control stalls the client
+ * until it cancels. (RST_STREAM(NO_ERROR) instead left the session's socket
+ * paused after the client's cancel, and a stop waited for its deadline; a
+ * trailers-only answer left the client's stream open where it waits for trailers.)
+ */
+function answerError(stream: ServerHttp2Stream, error: ConnectError, bodyRead: boolean): void {
+  if (stream.destroyed || stream.closed || stream.headersSent) return;
+  const status = {
+    "grpc-status": String(error.code),
+    "grpc-message": percentEncode(error.rawMessage),
+  };
   try {
-    if (!stream.headersSent) {
-      stream.respond(
-        {
-          ":status": 200,
-          "content-type": CONTENT_TYPE,
-          "grpc-status": String(error.code),
-          "grpc-message": percentEncode(error.rawMessage),
-        },
-        { endStream: true },
-      );
+    if (bodyRead) {
+      stream.respond({ ...OK_HEADERS, ...status }, { endStream: true });
+      return;
     }
-    // The answer is complete; whatever the client still sends is not read.
-    if (!stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
+    stream.respond(OK_HEADERS, { waitForTrailers: true });
+    stream.once("wantTrailers", () => stream.sendTrailers(status));
+    stream.end();
+    stream.pause();
   } catch {
     // As in answer().
   }
