@@ -15,8 +15,8 @@ const units: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, 
 
 /**
  * Serves one unary gRPC call on a raw HTTP/2 stream: one length-prefixed
- * message in, one out, `grpc-status` in the trailers. Errors go as
- * "trailers-only": a single HEADERS frame that ends the stream.
+ * message in, one out, `grpc-status` in the trailers; failures as
+ * {@link answerError} sends them.
  */
 export function serveGrpc(
   stream: ServerHttp2Stream,
