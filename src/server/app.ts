@@ -64,6 +64,9 @@ export function buildApp(
   // Ends what would otherwise hold a stop open: Health.Watch streams.
   const closing = new AbortController();
   app.addHook("preClose", async () => closing.abort());
+  // Before the queue closes (startServer's preClose hook comes later): new calls get fastify's
+  // answer for a closing server, as with the fast path off.
+  if (fastPath) app.addHook("preClose", async () => fastPath.stop());
 
   app.register(fastifyConnectPlugin, {
     routes(router) {

@@ -18,6 +18,11 @@ export interface FastPath {
   stream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean;
   /** Serves an HTTP/1.1 request and returns true, or returns false and leaves it alone. */
   request(req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * Declines every request from now on, so that calls arriving during a stop get fastify's
+   * answer for a closing server; calls already taken run to their end.
+   */
+  stop(): void;
 }
 
 /** Options of {@link createFastPath}. */
@@ -45,9 +50,10 @@ const ignore = () => {};
 export function createFastPath(options: FastPathOptions): FastPath {
   const methods = fastMethods(options.rpc);
   const context = new CallContext(options.limitBytes, options.authorized, options.logger);
+  let stopped = false;
   return {
     stream(stream, headers) {
-      if (headers[":method"] !== "POST") return false;
+      if (stopped || headers[":method"] !== "POST") return false;
       const method = methods.get(headers[":path"] ?? "");
       if (!method) return false;
       const type = header(headers["content-type"]) ?? "";
@@ -65,13 +71,16 @@ export function createFastPath(options: FastPathOptions): FastPath {
       return false;
     },
     request(req, res) {
-      if (req.method !== "POST") return false;
+      if (stopped || req.method !== "POST") return false;
       const method = methods.get(req.url ?? "");
       if (!method) return false;
       if (!connectProtoType.test(req.headers["content-type"] ?? "")) return false;
       if (!identity(req.headers["content-encoding"])) return false;
       serveConnectH1(req, res, method, context);
       return true;
+    },
+    stop() {
+      stopped = true;
     },
   };
 }
