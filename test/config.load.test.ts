@@ -205,6 +205,7 @@ describe("validation", () => {
     ["--embedded-redis", "maybe", /--embedded-redis "maybe": expected auto, yes or no/],
     ["--body-limit", "1.5", /--body-limit "1.5": expected a whole number from 1 to 67108864/],
     ["--redis-db=-1", undefined, /--redis-db "-1": expected a whole number/],
+    ["--rpc-fast-path", "maybe", /--rpc-fast-path "maybe": expected yes or no/],
   ])("rejects %s %s", (flag, value, message) => {
     const argv = value === undefined ? [flag] : [flag, value];
     expect(configError(() => loadConfig({ argv })).message).toMatch(message);
@@ -219,6 +220,14 @@ describe("validation", () => {
     expect(token.message).toBe(
       "DQ_AUTH_TOKENS (environment): expected comma-separated tokens of printable ASCII, without spaces",
     );
+  });
+
+  it("serves RPCs on the fast path unless rpc_fast_path says no", async () => {
+    expect(loadConfig({}).rpcFastPath).toBe(true);
+    const path = await conf("rpc_fast_path = no", "fast-path.conf");
+    expect(loadConfig({ argv: ["-c", path] }).rpcFastPath).toBe(false);
+    expect(loadConfig({ argv: ["-c", path, "--rpc-fast-path", "yes"] }).rpcFastPath).toBe(true);
+    expect(loadConfig({ env: { DQ_RPC_FAST_PATH: "off" } }).rpcFastPath).toBe(false);
   });
 
   it("refuses a TLS certificate without its key", () => {

@@ -86,6 +86,8 @@ export interface Config {
   readonly embeddedRedis: EmbeddedRedisMode;
   /** `data_dir` (absolute): the embedded Redis keeps its AOF under `<dataDir>/redis`. */
   readonly dataDir: string;
+  /** `rpc_fast_path`: serve the common unary RPCs on the fast path beside connect-es. */
+  readonly rpcFastPath: boolean;
   /** The ini file read, if any. */
   readonly configFile: string | undefined;
   /** Where each setting's value came from. */

@@ -58,4 +58,9 @@ export const defaults: Readonly<Record<SettingKey, string>> = Object.freeze({
   embedded_redis: "auto",
   /** Embedded Redis data (AOF) lives in `<data_dir>/redis`. Ours. `DQ_DATA_DIR`, `--data-dir`. */
   data_dir: "./.data",
+  /**
+   * Serve the common unary RPCs (gRPC, Connect binary) beside connect-es, not through it:
+   * yes | no. Ours. `DQ_RPC_FAST_PATH`, `--rpc-fast-path`.
+   */
+  rpc_fast_path: "yes",
 });

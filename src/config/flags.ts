@@ -69,6 +69,7 @@ export const flagUsage = `Options:
       --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (log_level, default info)
       --embedded-redis MODE  auto|yes|no               (embedded_redis, default auto)
       --data-dir DIR         embedded Redis data       (data_dir, default ./.data)
+      --rpc-fast-path yes|no unary RPCs beside connect-es (rpc_fast_path, default yes)
   -v, --version              print the version
   -h, --help                 print this help
 

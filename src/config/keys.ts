@@ -29,6 +29,7 @@ export const settingKeys = [
   "log_level",
   "embedded_redis",
   "data_dir",
+  "rpc_fast_path",
 ] as const;
 
 export type SettingKey = (typeof settingKeys)[number];
@@ -82,6 +83,7 @@ export const flagKeys = {
   "log-level": "log_level",
   "embedded-redis": "embedded_redis",
   "data-dir": "data_dir",
+  "rpc-fast-path": "rpc_fast_path",
 } as const satisfies Record<string, SettingKey>;
 
 export type FlagName = keyof typeof flagKeys;

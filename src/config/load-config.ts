@@ -152,6 +152,7 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
       cwd,
       read.parse("data_dir", (t) => t || undefined, "expected a directory"),
     ),
+    rpcFastPath: read.parse("rpc_fast_path", parseSwitch, "expected yes or no"),
     configFile,
     sources,
     notices: [...notices, ...compatibilityNotices(sources)],
@@ -240,6 +241,13 @@ function parseMode(text: string): EmbeddedRedisMode | undefined {
     off: "no",
   };
   return alias[value] ?? embeddedRedisModes.find((mode) => mode === value);
+}
+
+function parseSwitch(text: string): boolean | undefined {
+  const value = text.toLowerCase();
+  if (["yes", "true", "on", "1"].includes(value)) return true;
+  if (["no", "false", "off", "0"].includes(value)) return false;
+  return undefined;
 }
 
 function parseLevel(text: string): LogLevel | undefined {

@@ -34,6 +34,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     authTokenCount: config.authTokens.length,
     tls: config.tlsCert !== undefined,
     embeddedRedis: config.embeddedRedis,
+    rpcFastPath: config.rpcFastPath,
     sources: Object.fromEntries(
       Object.entries(config.sources)
         .filter(([, source]) => source.kind !== "default")

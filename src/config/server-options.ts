@@ -57,6 +57,7 @@ export function toServerOptions(
     requestLimitBytes: config.bodyLimitBytes + ENVELOPE_BYTES,
     tls: tlsOptions(config),
     authTokens: config.authTokens,
+    rpcFastPath: config.rpcFastPath,
     logger,
   };
 }

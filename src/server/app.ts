@@ -9,6 +9,7 @@ import { file_grpc_health_v1_health } from "../../gen/grpc/health/v1/health_pb.j
 import type { DelayQueue } from "../queue/index.js";
 import type { DelayQueueRpc } from "../service/index.js";
 import { authInterceptor, tokenCheck } from "./auth.js";
+import { createFastPath } from "./fast-rpc/index.js";
 import { healthRoutes, redisAnswers } from "./health.js";
 import { installErrorHandlers } from "./http-errors.js";
 import { legacyRoutes } from "./legacy-routes.js";
@@ -32,6 +33,16 @@ export function buildApp(
   rpc: DelayQueueRpc,
   queue: DelayQueue,
 ): FastifyInstance {
+  const authorized = tokenCheck(options.authTokens);
+  const fastPath =
+    options.rpcFastPath === false
+      ? undefined
+      : createFastPath({
+          rpc,
+          authorized,
+          limitBytes: options.requestLimitBytes,
+          logger: options.logger,
+        });
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance's type the default one.
     loggerInstance: options.logger as FastifyBaseLogger,
@@ -42,7 +53,10 @@ export function buildApp(
     // Applies to the legacy routes; Connect reads its own bodies and uses readMaxBytes below.
     bodyLimit: options.requestLimitBytes,
     serverFactory: (handler) =>
-      createListener(handler as RequestHandler, { tls: options.tls }) as unknown as Server,
+      createListener(handler as RequestHandler, {
+        tls: options.tls,
+        fastPath,
+      }) as unknown as Server,
   });
 
   // Nothing at this level reads a body (Connect and the legacy routes bring their own
@@ -53,8 +67,10 @@ export function buildApp(
   // Ends what would otherwise hold a stop open: Health.Watch streams.
   const closing = new AbortController();
   app.addHook("preClose", async () => closing.abort());
+  // Before the queue closes (startServer's preClose hook comes later): new calls get fastify's
+  // answer for a closing server, as with the fast path off.
+  if (fastPath) app.addHook("preClose", async () => fastPath.stop());
 
-  const authorized = tokenCheck(options.authTokens);
   app.register(fastifyConnectPlugin, {
     routes(router) {
       router.service(DelayQueueService, rpc.implementation());

@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import net, { type Socket } from "node:net";
 import tls from "node:tls";
+import type { FastPath } from "./fast-rpc/index.js";
 import type { TlsOptions } from "./options.js";
 
 /** The client connection preface every HTTP/2 connection starts with (RFC 9113 §3.4). */
@@ -23,6 +24,8 @@ export interface ListenerOptions {
   keepAliveTimeoutMs?: number;
   /** How long an idle HTTP/2 session stays open before a graceful GOAWAY. Default: 72000. */
   sessionIdleTimeoutMs?: number;
+  /** Serves the requests it takes before fastify sees them (not while stopping). Default: none. */
+  fastPath?: FastPath | undefined;
 }
 
 /**
@@ -62,15 +65,29 @@ export function createListener(handler: RequestHandler, options: ListenerOptions
   h1.setTimeout(0);
   h2.setTimeout(0);
 
+  const fast = options.fastPath;
   h1.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    closeIfBodyUnread(req, res);
     // A keep-alive connection whose last request ends during a stop must not hold close() open.
     res.once("finish", () => {
       if (closing) setImmediate(() => h1.closeIdleConnections());
     });
+    if (!closing && fast?.request(req, res)) return;
+    closeIfBodyUnread(req, res);
     handler(req, res);
   });
   h2.on("request", handler);
+  if (fast) {
+    // The compat API builds its request and response in a `stream` listener of its own, which
+    // cannot be told to skip a stream: the fast path sees each stream first, in `emit`.
+    const emit = h2.emit;
+    h2.emit = function (this: http2.Http2Server, event: string | symbol, ...args: unknown[]) {
+      if (event === "stream" && !closing) {
+        const [stream, headers] = args as [http2.ServerHttp2Stream, http2.IncomingHttpHeaders];
+        if (fast.stream(stream, headers)) return true;
+      }
+      return Reflect.apply(emit, this, [event, ...args]);
+    } as typeof h2.emit;
+  }
   h2.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));

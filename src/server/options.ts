@@ -25,6 +25,11 @@ export interface ServerOptions {
   tls?: TlsOptions | undefined;
   /** Bearer tokens; when non-empty every call but health must carry one. */
   authTokens?: readonly string[];
+  /**
+   * Serve the common unary DelayQueueService calls (gRPC, Connect binary) on a fast path
+   * beside connect-es; false leaves every call to connect-es. Default: true (ini `rpc_fast_path`).
+   */
+  rpcFastPath?: boolean;
   /** How long a graceful stop waits for calls in flight, ms. Default: 10000. */
   shutdownTimeoutMs?: number;
   logger: Logger;

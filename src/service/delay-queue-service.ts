@@ -60,6 +60,15 @@ function toMessage(job: Job | ReservedJob): JobMessage {
 }
 
 /**
+ * A wait cut short by the caller's deadline ends as `deadline_exceeded`, not as "no job":
+ * the RPC handlers abort `signal` with that ConnectError when the deadline passes.
+ */
+function throwIfDeadline(signal: AbortSignal | undefined): void {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) throw reason;
+}
+
+/**
  * The rules of the API, once, for every way in: the RPC handlers and the
  * legacy JSON routes both call these methods. Each throws a ConnectError.
  */
@@ -117,6 +126,7 @@ export class DelayQueueRpc {
         timeoutMs: secondsToMs("timeout", req.timeout),
         signal,
       });
+      if (jobs.length === 0) throwIfDeadline(signal);
       return create(PopBatchResponseSchema, { jobs: jobs.map(toMessage) });
     });
   }
@@ -127,6 +137,7 @@ export class DelayQueueRpc {
         timeoutMs: secondsToMs("timeout", req.timeout),
         signal,
       });
+      if (!job) throwIfDeadline(signal);
       return create(PopResponseSchema, job ? { job: toMessage(job) } : {});
     });
   }
