@@ -3,7 +3,7 @@
   is dropped by the next reserve that meets it.
 
   Input:
-    KEYS[1] job hash
+    KEYS[1] jobs hash of the shard
     KEYS[2] due zset of the shard
 
     ARGV[1] id
@@ -13,6 +13,6 @@
     0  no such job
 ]]
 local rcall = redis.call
-local removed = rcall("DEL", KEYS[1])
+local removed = rcall("HDEL", KEYS[1], ARGV[1])
 rcall("ZREM", KEYS[2], ARGV[1])
 return removed

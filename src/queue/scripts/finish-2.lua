@@ -4,7 +4,7 @@
   ttr ran out (or whose job was pushed again meanwhile) removes nothing.
 
   Input:
-    KEYS[1] job hash
+    KEYS[1] jobs hash of the shard
     KEYS[2] due zset of the shard
 
     ARGV[1] id
@@ -16,18 +16,23 @@
     -1  no such job
 ]]
 local rcall = redis.call
-local jobKey, dueKey = KEYS[1], KEYS[2]
+local jobsKey, dueKey = KEYS[1], KEYS[2]
 local id, token = ARGV[1], ARGV[2]
 
---- @include "includes/states"
+--- @include "includes/jobCodec"
 
-local job = rcall("HMGET", jobKey, "s", "q")
-if not job[1] then
+if token ~= "" then
+  local value = rcall("HGET", jobsKey, id)
+  if not value then
+    return -1
+  end
+  local state, seq = jobStateSeq(value)
+  if state ~= RESERVED or token ~= seqText(seq) then
+    return 0
+  end
+end
+if rcall("HDEL", jobsKey, id) == 0 then
   return -1
 end
-if token ~= "" and (job[1] ~= RESERVED or token ~= job[2]) then
-  return 0
-end
-rcall("DEL", jobKey)
 rcall("ZREM", dueKey, id)
 return 1

@@ -1,0 +1,95 @@
+-- A job is one field of its shard's jobs hash, id -> packed value: a pending
+-- job then costs one hash entry, not a hash of its own whose body alone pushes
+-- it out of the compact encoding. The value, integers big-endian:
+--
+--   head     1 byte: a 2-bit width code for each of the next four integers,
+--            lowest bits first (widths 1, 2, 4, 7 bytes; 7 holds any integer
+--            a Lua number holds exactly), so small numbers take one byte
+--   sa       attempts * 4 + state: both in one byte while attempts < 64
+--   seq      sequence, bumped by every transition that makes a ready entry
+--   ttr      ms
+--   lead     due ms - pushed-at ms, clamped at 0 (should Redis TIME step
+--            back, pushed-at reads as the due time): small for most delays,
+--            where an absolute time takes 6 bytes
+--   topic    zero-terminated (topics never hold a NUL)
+--   due      ms, 6 bytes, only while ready or reserved; a delayed job's due
+--            time is its score in the due set, so it is not stored twice
+--   body     the rest of the value, as pushed: no length of its own
+--
+-- A job reads as a table {state, attempts, seq, ttr, due, pushed, topic,
+-- bodyAt}; the body is cut out only by callers that need it (jobBody).
+
+--- @include "includes/states"
+
+local jobWidths = {"I1", "I2", "I4", "I7"}
+local jobFormats = {}
+
+local function widthCode(n)
+  if n < 256 then
+    return 0
+  elseif n < 65536 then
+    return 1
+  elseif n < 4294967296 then
+    return 2
+  end
+  return 3
+end
+
+-- The struct format of everything before the due time, built once per head
+-- byte per call (a promote or batch push meets the same few heads).
+local function jobFormat(head)
+  local format = jobFormats[head]
+  if not format then
+    format = ">B" .. jobWidths[head % 4 + 1] .. jobWidths[math.floor(head / 4) % 4 + 1]
+      .. jobWidths[math.floor(head / 16) % 4 + 1] .. jobWidths[math.floor(head / 64) + 1] .. "s"
+    jobFormats[head] = format
+  end
+  return format
+end
+
+-- Sequence numbers as ready entries and tokens spell them (never "1e+15").
+local function seqText(seq)
+  return string.format("%d", seq)
+end
+
+local function packJob(job, body)
+  local sa = job.attempts * 4 + job.state
+  local lead = math.max(job.due - job.pushed, 0)
+  local head = widthCode(sa) + widthCode(job.seq) * 4 + widthCode(job.ttr) * 16 + widthCode(lead) * 64
+  local packed = struct.pack(jobFormat(head), head, sa, job.seq, job.ttr, lead, job.topic)
+  if job.state ~= DELAYED then
+    packed = packed .. struct.pack(">I6", job.due)
+  end
+  return packed .. body
+end
+
+-- `score` is the job's due-set score: needed for the due and pushed-at times
+-- of a delayed job, ignored otherwise.
+local function readJob(value, score)
+  local _, sa, seq, ttr, lead, topic, at = struct.unpack(jobFormat(string.byte(value, 1)), value)
+  local state = sa % 4
+  local due = score
+  if state ~= DELAYED then
+    due, at = struct.unpack(">I6", value, at)
+  end
+  return {
+    state = state,
+    attempts = math.floor(sa / 4),
+    seq = seq,
+    ttr = ttr,
+    due = due,
+    pushed = due and due - lead,
+    topic = topic,
+    bodyAt = at,
+  }
+end
+
+-- Just the state and sequence, for checks that need no more.
+local function jobStateSeq(value)
+  local _, sa, seq = struct.unpack(jobFormat(string.byte(value, 1)), value)
+  return sa % 4, seq
+end
+
+local function jobBody(value, job)
+  return string.sub(value, job.bodyAt)
+end
