@@ -22,7 +22,7 @@
 --- @include "includes/states"
 
 local jobWidths = {"I1", "I2", "I4", "I7"}
-local jobFormats = {}
+local jobFormats, headFormats = {}, {}
 
 local function widthCode(n)
   if n < 256 then
@@ -35,14 +35,26 @@ local function widthCode(n)
   return 3
 end
 
--- The struct format of everything before the due time, built once per head
--- byte per call (a promote or batch push meets the same few heads).
-local function jobFormat(head)
-  local format = jobFormats[head]
+-- The struct format of everything before the body, built once per head byte
+-- and state kind per call (a promote or batch push meets the same few).
+local function jobFormat(head, withDue)
+  local key = withDue and head + 256 or head
+  local format = jobFormats[key]
   if not format then
     format = ">B" .. jobWidths[head % 4 + 1] .. jobWidths[math.floor(head / 4) % 4 + 1]
       .. jobWidths[math.floor(head / 16) % 4 + 1] .. jobWidths[math.floor(head / 64) + 1] .. "s"
-    jobFormats[head] = format
+      .. (withDue and "I6" or "")
+    jobFormats[key] = format
+  end
+  return format
+end
+
+-- Just the head, sa and seq: enough for the checks that need no more.
+local function headFormat(head)
+  local format = headFormats[head]
+  if not format then
+    format = ">B" .. jobWidths[head % 4 + 1] .. jobWidths[math.floor(head / 4) % 4 + 1]
+    headFormats[head] = format
   end
   return format
 end
@@ -56,17 +68,17 @@ local function packJob(job, body)
   local sa = job.attempts * 4 + job.state
   local lead = math.max(job.due - job.pushed, 0)
   local head = widthCode(sa) + widthCode(job.seq) * 4 + widthCode(job.ttr) * 16 + widthCode(lead) * 64
-  local packed = struct.pack(jobFormat(head), head, sa, job.seq, job.ttr, lead, job.topic)
-  if job.state ~= DELAYED then
-    packed = packed .. struct.pack(">I6", job.due)
+  if job.state == DELAYED then
+    return struct.pack(jobFormat(head, false), head, sa, job.seq, job.ttr, lead, job.topic) .. body
   end
-  return packed .. body
+  return struct.pack(jobFormat(head, true), head, sa, job.seq, job.ttr, lead, job.topic, job.due) .. body
 end
 
 -- `score` is the job's due-set score: needed for the due and pushed-at times
 -- of a delayed job, ignored otherwise.
 local function readJob(value, score)
-  local _, sa, seq, ttr, lead, topic, at = struct.unpack(jobFormat(string.byte(value, 1)), value)
+  local head = string.byte(value, 1)
+  local _, sa, seq, ttr, lead, topic, at = struct.unpack(jobFormat(head, false), value)
   local state = sa % 4
   local due = score
   if state ~= DELAYED then
@@ -84,9 +96,8 @@ local function readJob(value, score)
   }
 end
 
--- Just the state and sequence, for checks that need no more.
 local function jobStateSeq(value)
-  local _, sa, seq = struct.unpack(jobFormat(string.byte(value, 1)), value)
+  local _, sa, seq = struct.unpack(headFormat(string.byte(value, 1)), value)
   return sa % 4, seq
 end
 
