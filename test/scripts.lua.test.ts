@@ -36,6 +36,7 @@ function fresh() {
   const push = (id: string, topic: string, delay: number, ttr = 5000, ifAbsent = "0") =>
     scripts.dqPush(
       keys.jobs,
+      keys.bodies,
       keys.due,
       keys.ready(topic),
       id,
@@ -50,8 +51,9 @@ function fresh() {
     );
   const reserve = (topics: string[], staleLimit = 100, max = 1) =>
     scripts.dqReserve(
-      2 + topics.length,
+      3 + topics.length,
       keys.jobs,
+      keys.bodies,
       keys.due,
       ...topics.map(keys.ready),
       channel,
@@ -64,7 +66,7 @@ function fresh() {
     scripts.dqPromote(keys.jobs, keys.due, keys.base, limit, channel, "me");
   const release = (id: string, token: string, delay = 0, undo = "0") =>
     scripts.dqRelease(keys.jobs, keys.due, id, token, delay, undo, keys.base, channel, "me", 0);
-  const get = (id: string) => scripts.dqGet(keys.jobs, keys.due, id);
+  const get = (id: string) => scripts.dqGet(keys.jobs, keys.bodies, keys.due, id);
   const packed = (id: string) => readPackedJob(client, prefix, id);
   return { keys, channel, push, reserve, promote, release, get, packed };
 }
@@ -135,6 +137,7 @@ describe("Lua transitions", () => {
     await push("old", "t", 0);
     const reply = (await scripts.dqPushBatch(
       keys.jobs,
+      keys.bodies,
       keys.due,
       keys.base,
       channel,
@@ -202,7 +205,8 @@ describe("Lua transitions", () => {
     const { push, reserve, keys, release: releaseJob } = fresh();
     await push("a", "t", 0);
     const seq = String(((await reserve(["t"])) as unknown[])[11]);
-    const finish = (token: string) => scripts.dqFinish(keys.jobs, keys.due, "a", token);
+    const finish = (token: string) =>
+      scripts.dqFinish(keys.jobs, keys.bodies, keys.due, "a", token);
     const release = (token: string) => releaseJob("a", token);
     expect(await finish("999")).toBe(0);
     expect(await release("999")).toEqual([0]);
@@ -213,8 +217,8 @@ describe("Lua transitions", () => {
     expect(await finish("")).toBe(-1);
     expect(await release("")).toEqual([-1]);
     await push("a", "t", 60_000);
-    expect(await scripts.dqDelete(keys.jobs, keys.due, "a")).toBe(1);
-    expect(await scripts.dqDelete(keys.jobs, keys.due, "a")).toBe(0);
+    expect(await scripts.dqDelete(keys.jobs, keys.bodies, keys.due, "a")).toBe(1);
+    expect(await scripts.dqDelete(keys.jobs, keys.bodies, keys.due, "a")).toBe(0);
     expect(await client.zcard(keys.due)).toBe(0);
     expect(await client.exists(keys.jobs)).toBe(0);
   });
@@ -242,7 +246,8 @@ describe("Lua transitions", () => {
     const { keys } = fresh();
     const body = "x".repeat(100);
     await scripts.dqPush(
-      ...[keys.jobs, keys.due, keys.ready("bench-pending"), "s-0000000001", "bench-pending"],
+      ...[keys.jobs, keys.bodies, keys.due, keys.ready("bench-pending"), "s-0000000001"],
+      "bench-pending",
       ...[body, 5_400_000, 60_000, "0", "c", "me", 0],
     );
     const value = (await client.hgetBuffer(keys.jobs, "s-0000000001")) as Buffer;
@@ -272,13 +277,56 @@ describe("Lua transitions", () => {
       expect(((await release("a", token)) as unknown[])[0]).toBe(1);
     }
     const job = await packed("a");
-    // Past 63 attempts and 255 sequences, both take two bytes.
+    // Past 31 attempts and 255 sequences, both take two bytes.
     expect(job).toMatchObject({ state: 2, attempts: 70, seq: 271, ttrMs: 300, topic: "t" });
     // Released at once each time: due moved on, pushed-at did not.
     const [, , , dueNow, pushedAt] = (await get("a")) as number[];
     expect(dueNow).toBeGreaterThanOrEqual(Number(due));
     expect(pushedAt).toBe(Number(due));
     expect(job?.body.toString()).toBe("body-a");
+  });
+
+  it("keeps a body over 1 KiB out of the packed job, and drops it with the job", async () => {
+    const { keys, reserve, release, promote, get, packed } = fresh();
+    const push = (body: string, delay = 0) =>
+      scripts.dqPush(
+        keys.jobs,
+        keys.bodies,
+        keys.due,
+        keys.ready("t"),
+        "a",
+        "t",
+        body,
+        delay,
+        100,
+        "0",
+        "c",
+        "me",
+        0,
+      );
+    const big = "b".repeat(1025);
+    await push(big);
+    expect(await packed("a")).toMatchObject({ external: true, body: Buffer.alloc(0) });
+    expect(await client.hget(keys.bodies, "a")).toBe(big);
+    const taken = (await reserve(["t"])) as unknown[];
+    expect(taken[5]).toBe(big);
+    expect(((await get("a")) as unknown[])[7]).toBe(big);
+    // Transitions rewrite the job, not the body.
+    await release("a", String(taken[11]), 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(((await promote()) as unknown[])[1]).toBe(1);
+    expect(await packed("a")).toMatchObject({ state: 2, external: true, seq: 3 });
+    expect(await client.hget(keys.bodies, "a")).toBe(big);
+    // Replaced by a short body: back in the packed job, gone from the bodies hash.
+    await push("short", 60_000);
+    expect(await packed("a")).toMatchObject({ external: false, body: Buffer.from("short") });
+    expect(await client.hexists(keys.bodies, "a")).toBe(0);
+    await push(big);
+    expect(await scripts.dqFinish(keys.jobs, keys.bodies, keys.due, "a", "")).toBe(1);
+    expect(await client.exists(keys.bodies, keys.jobs)).toBe(0);
+    await push(big);
+    expect(await scripts.dqDelete(keys.jobs, keys.bodies, keys.due, "a")).toBe(1);
+    expect(await client.exists(keys.bodies, keys.jobs)).toBe(0);
   });
 
   it("announces ready topics and earlier due times on the channel", async () => {

@@ -8,22 +8,26 @@
  * | key                        | type   | holds                                            |
  * | -------------------------- | ------ | ------------------------------------------------ |
  * | `{dq:0}:jobs`              | hash   | every job of the shard: id → packed job (below)  |
+ * | `{dq:0}:bodies`            | hash   | id → body, for bodies over 1 KiB only            |
  * | `{dq:0}:due`               | zset   | delayed and reserved ids, scored by due ms       |
  * | `{dq:0}:r:<topic>`         | list   | `<seq>:<id>` entries of ready jobs, oldest first |
  *
  * A job is one packed string (scripts/includes/jobCodec.lua has the format):
  * state, attempts, sequence (bumped on every transition that makes a ready
  * entry, so an older entry for the same id is recognisably stale), ttr,
- * pushed-at, topic, and the body as the tail. A delayed job's due time and a
- * reserved job's deadline are its due-set score, stored nowhere else. One
- * hash per shard rather than one per job keeps a pending job with a 100-byte
- * body under 300 bytes of Redis memory (docs/ENGINE.md).
+ * pushed-at, topic, and the body as the tail (a body over 1 KiB goes to the
+ * bodies hash instead, so that transitions do not copy it). A delayed job's
+ * due time and a reserved job's deadline are its due-set score, stored
+ * nowhere else. One hash per shard rather than one per job keeps a pending
+ * job with a 100-byte body under 300 bytes of Redis memory (docs/ENGINE.md).
  */
 export interface ShardKeys {
   /** Prefix of every key of the shard, e.g. `{dq:0}:`; scripts append to it. */
   readonly base: string;
   /** The jobs hash. */
   readonly jobs: string;
+  /** The hash of bodies too long to pack with their jobs. */
+  readonly bodies: string;
   /** The due sorted set. */
   readonly due: string;
   ready(topic: string): string;
@@ -34,6 +38,7 @@ export function shardKeys(prefix: string, shard: number): ShardKeys {
   return {
     base,
     jobs: `${base}jobs`,
+    bodies: `${base}bodies`,
     due: `${base}due`,
     ready: (topic) => `${base}r:${topic}`,
   };

@@ -101,6 +101,7 @@ export class JobStore {
     const { shard, keys } = this.keysOf(id);
     const [code, dueAt, replaced] = await this.scripts.dqPush(
       keys.jobs,
+      keys.bodies,
       keys.due,
       keys.ready(topic),
       id,
@@ -128,8 +129,9 @@ export class JobStore {
   ): Promise<{ jobs: ReservedJob[]; again: boolean }> {
     const keys = this.shards[shard] as ShardKeys;
     const reply = await this.scripts.dqReserveBuffer(
-      2 + topics.length,
+      3 + topics.length,
       keys.jobs,
+      keys.bodies,
       keys.due,
       ...topics.map((t) => keys.ready(t)),
       this.channel,
@@ -177,6 +179,7 @@ export class JobStore {
     }
     const reply = await this.scripts.dqPushBatch(
       keys.jobs,
+      keys.bodies,
       keys.due,
       keys.base,
       this.channel,
@@ -193,12 +196,15 @@ export class JobStore {
 
   async finish(id: string, token = ""): Promise<SettleResult> {
     const { keys } = this.keysOf(id);
-    return settled[await this.scripts.dqFinish(keys.jobs, keys.due, id, token)] ?? "not_found";
+    return (
+      settled[await this.scripts.dqFinish(keys.jobs, keys.bodies, keys.due, id, token)] ??
+      "not_found"
+    );
   }
 
   async delete(id: string): Promise<boolean> {
     const { keys } = this.keysOf(id);
-    return (await this.scripts.dqDelete(keys.jobs, keys.due, id)) === 1;
+    return (await this.scripts.dqDelete(keys.jobs, keys.bodies, keys.due, id)) === 1;
   }
 
   async release(
@@ -228,7 +234,7 @@ export class JobStore {
 
   async get(id: string): Promise<Job | null> {
     const { keys } = this.keysOf(id);
-    const reply = await this.scripts.dqGetBuffer(keys.jobs, keys.due, id);
+    const reply = await this.scripts.dqGetBuffer(keys.jobs, keys.bodies, keys.due, id);
     if (!reply) return null;
     const [state, attempts, ttrMs, dueAt, pushedAt, reservedUntil, topic, body] = reply;
     const name = stateNames[Number(state)];

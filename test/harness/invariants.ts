@@ -42,7 +42,8 @@ async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
  * reservation, taken once the job was due, runs out no sooner than due + ttr);
  * a ready job has exactly one live entry in its topic's ready list and is not
  * in the due set; the due set names no missing job; every packed job follows
- * the format and sits in its id's shard.
+ * the format and sits in its id's shard; the bodies hash holds the bodies of
+ * exactly the jobs packed without theirs.
  */
 export async function checkInvariants(
   redis: Redis,
@@ -66,6 +67,14 @@ export async function checkInvariants(
         violations.push(`${id} is not a packed job: ${(error as Error).message}`);
       }
       if (shardOf(id, shards) !== shard) violations.push(`${id} is stored in the wrong shard`);
+    }
+    const bodies = await scanHash(redis, keys.bodies);
+    for (const [id, job] of records) {
+      if (job.external && !bodies.has(id)) violations.push(`${id} has no body`);
+      if (!job.external && bodies.has(id)) violations.push(`${id} has a body in both places`);
+    }
+    for (const id of bodies.keys()) {
+      if (!records.has(id)) violations.push(`bodies hash holds the body of missing job ${id}`);
     }
     for (const listKey of await scanKeys(redis, `${globEscape(keys.base)}r:*`)) {
       for (const entry of await redis.lrange(listKey, 0, -1)) {

@@ -23,8 +23,9 @@ async function allKeys(redis: Redis): Promise<Buffer[]> {
 
 /**
  * Keys of the whole database that no acknowledged push explains, shown as
- * JSON strings: anything but a shard's jobs hash, due set, or a ready list of
- * an acknowledged topic; and jobs (shown as `<jobs key> <id>`) whose id no
+ * JSON strings: anything but a shard's jobs hash, bodies hash, due set, or a
+ * ready list of an acknowledged topic; and jobs or bodies (shown as
+ * `<hash key> <id>`) whose id no
  * acknowledged push used, or that sit in another shard than their id's. Keys
  * are compared as UTF-8 bytes, as the engine writes them.
  */
@@ -40,11 +41,14 @@ export async function strayKeys(
   for (let shard = 0; shard < shards; shard++) {
     const keys = shardKeys(prefix, shard);
     add(keys.jobs);
+    add(keys.bodies);
     add(keys.due);
     for (const topic of acked.topics) add(keys.ready(topic));
-    for (const id of await redis.hkeys(keys.jobs)) {
-      if (!acked.ids.has(id) || shardOf(id, shards) !== shard) {
-        strayJobs.push(JSON.stringify(`${keys.jobs} ${id}`));
+    for (const key of [keys.jobs, keys.bodies]) {
+      for (const id of await redis.hkeys(key)) {
+        if (!acked.ids.has(id) || shardOf(id, shards) !== shard) {
+          strayJobs.push(JSON.stringify(`${key} ${id}`));
+        }
       }
     }
   }

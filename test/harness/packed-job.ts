@@ -5,6 +5,8 @@ import { shardKeys } from "../../src/queue/index.js";
 export interface PackedJob {
   state: number;
   attempts: number;
+  /** The body is in the shard's bodies hash; `body` is then empty. */
+  external: boolean;
   seq: number;
   ttrMs: number;
   /** Due ms minus pushed-at ms. */
@@ -44,7 +46,7 @@ export function unpackJob(value: Buffer): PackedJob {
   if (end < 0) throw new Error("packed job's topic has no terminating NUL");
   const topic = value.subarray(at, end).toString("utf8");
   at = end + 1;
-  const state = sa & 3;
+  const state = sa % 4;
   let due: number | undefined;
   if (state !== 1) {
     need(6);
@@ -53,7 +55,8 @@ export function unpackJob(value: Buffer): PackedJob {
   }
   return {
     state,
-    attempts: Math.floor(sa / 4),
+    attempts: Math.floor(sa / 8),
+    external: sa % 8 >= 4,
     seq,
     ttrMs,
     lead,

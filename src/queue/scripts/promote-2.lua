@@ -40,7 +40,7 @@ for i = 1, #entries, 2 do
     local job = readJob(value, tonumber(entries[i + 1]))
     if job.state == DELAYED or job.state == RESERVED then
       job.state, job.seq = READY, job.seq + 1
-      rcall("HSET", jobsKey, id, packJob(job, jobBody(value, job)))
+      rcall("HSET", jobsKey, id, repackJob(job, value))
       rcall("RPUSH", base .. "r:" .. job.topic, seqText(job.seq) .. ":" .. id)
       moved = moved + 1
       countTopic(ready, job.topic)

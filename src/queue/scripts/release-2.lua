@@ -47,7 +47,7 @@ local due = dueMs(delay)
 job.due = due
 if delay == 0 then
   job.state = READY
-  rcall("HSET", jobsKey, id, packJob(job, jobBody(value, job)))
+  rcall("HSET", jobsKey, id, repackJob(job, value))
   rcall("ZREM", dueKey, id)
   local readyKey = base .. "r:" .. job.topic
   if undo then
@@ -58,7 +58,7 @@ if delay == 0 then
   announceReady(channel, origin, {job.topic, 1})
 else
   job.state = DELAYED
-  rcall("HSET", jobsKey, id, packJob(job, jobBody(value, job)))
+  rcall("HSET", jobsKey, id, repackJob(job, value))
   rcall("ZADD", dueKey, due, id)
   announceDue(dueKey, id, due, channel, origin, shard)
 end

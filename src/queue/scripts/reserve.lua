@@ -7,8 +7,9 @@
 
   Input:
     KEYS[1]      jobs hash of the shard
-    KEYS[2]      due zset of the shard
-    KEYS[3..n]   ready lists of the topics, in order of preference
+    KEYS[2]      bodies hash of the shard
+    KEYS[3]      due zset of the shard
+    KEYS[4..n]   ready lists of the topics, in order of preference
 
     ARGV[1] notify channel
     ARGV[2] origin
@@ -22,7 +23,7 @@
      due ms, reserved until ms, pushed at ms, sequence}
 ]]
 local rcall = redis.call
-local jobsKey, dueKey = KEYS[1], KEYS[2]
+local jobsKey, bodiesKey, dueKey = KEYS[1], KEYS[2], KEYS[3]
 local channel, origin, shard = ARGV[1], ARGV[2], ARGV[3]
 local staleLimit, wanted = tonumber(ARGV[4]), tonumber(ARGV[5])
 
@@ -33,7 +34,7 @@ local staleLimit, wanted = tonumber(ARGV[4]), tonumber(ARGV[5])
 local reply = {0, 0}
 local count, stale = 0, 0
 local earliestId, earliestUntil
-for i = 3, #KEYS do
+for i = 4, #KEYS do
   while count < wanted do
     local entry = rcall("LPOP", KEYS[i])
     if not entry then
@@ -46,16 +47,16 @@ for i = 3, #KEYS do
       local value = rcall("HGET", jobsKey, id)
       local job = value and readJob(value)
       if job and job.state == READY and seqText(job.seq) == string.sub(entry, 1, sep - 1) then
-        local body = jobBody(value, job)
+        local body = jobBody(bodiesKey, id, value, job)
         local until_ = dueMs(job.ttr)
         job.state, job.attempts = RESERVED, job.attempts + 1
-        rcall("HSET", jobsKey, id, packJob(job, body))
+        rcall("HSET", jobsKey, id, packJob(job, job.external and "" or body))
         rcall("ZADD", dueKey, until_, id)
         if not earliestUntil or until_ < earliestUntil then
           earliestId, earliestUntil = id, until_
         end
         local n = #reply
-        reply[n + 1], reply[n + 2], reply[n + 3], reply[n + 4], reply[n + 5] = i - 3, id, job.topic, body, job.attempts
+        reply[n + 1], reply[n + 2], reply[n + 3], reply[n + 4], reply[n + 5] = i - 4, id, job.topic, body, job.attempts
         reply[n + 6], reply[n + 7], reply[n + 8] = job.ttr, job.due, until_
         reply[n + 9], reply[n + 10] = job.pushed, job.seq
         count = count + 1

@@ -5,7 +5,8 @@
 --   head     1 byte: a 2-bit width code for each of the next four integers,
 --            lowest bits first (widths 1, 2, 4, 7 bytes; 7 holds any integer
 --            a Lua number holds exactly), so small numbers take one byte
---   sa       attempts * 4 + state: both in one byte while attempts < 64
+--   sa       attempts * 8 + 4 if the body is in the bodies hash + state:
+--            all in one byte while attempts < 32
 --   seq      sequence, bumped by every transition that makes a ready entry
 --   ttr      ms
 --   lead     due ms - pushed-at ms, clamped at 0 (should Redis TIME step
@@ -14,13 +15,17 @@
 --   topic    zero-terminated (topics never hold a NUL)
 --   due      ms, 6 bytes, only while ready or reserved; a delayed job's due
 --            time is its score in the due set, so it is not stored twice
---   body     the rest of the value, as pushed: no length of its own
+--   body     the rest of the value, as pushed: no length of its own; empty
+--            when the body is longer than BODY_INLINE_MAX and lives in the
+--            shard's bodies hash instead, so that the transitions that rewrite
+--            the job (Redis has no partial update of a field) do not copy it
 --
--- A job reads as a table {state, attempts, seq, ttr, due, pushed, topic,
--- bodyAt}; the body is cut out only by callers that need it (jobBody).
+-- A job reads as a table {state, attempts, external, seq, ttr, due, pushed,
+-- topic, bodyAt}; the body is read only by callers that need it (jobBody).
 
 --- @include "includes/states"
 
+local BODY_INLINE_MAX = 1024
 local jobWidths = {"I1", "I2", "I4", "I7"}
 local jobFormats, headFormats = {}, {}
 
@@ -49,7 +54,7 @@ local function jobFormat(head, withDue)
   return format
 end
 
--- Just the head, sa and seq: enough for the checks that need no more.
+-- Just the head, sa and seq, for checks that need no more.
 local function headFormat(head)
   local format = headFormats[head]
   if not format then
@@ -64,8 +69,9 @@ local function seqText(seq)
   return string.format("%d", seq)
 end
 
+-- `body` is "" for a job whose body is in the bodies hash.
 local function packJob(job, body)
-  local sa = job.attempts * 4 + job.state
+  local sa = job.attempts * 8 + (job.external and 4 or 0) + job.state
   local lead = math.max(job.due - job.pushed, 0)
   local head = widthCode(sa) + widthCode(job.seq) * 4 + widthCode(job.ttr) * 16 + widthCode(lead) * 64
   if job.state == DELAYED then
@@ -86,7 +92,8 @@ local function readJob(value, score)
   end
   return {
     state = state,
-    attempts = math.floor(sa / 4),
+    attempts = math.floor(sa / 8),
+    external = sa % 8 >= 4,
     seq = seq,
     ttr = ttr,
     due = due,
@@ -96,11 +103,23 @@ local function readJob(value, score)
   }
 end
 
+-- State, sequence, and whether the body is in the bodies hash.
 local function jobStateSeq(value)
   local _, sa, seq = struct.unpack(headFormat(string.byte(value, 1)), value)
-  return sa % 4, seq
+  return sa % 4, seq, sa % 8 >= 4
 end
 
-local function jobBody(value, job)
+local function jobBody(bodiesKey, id, value, job)
+  if job.external then
+    return redis.call("HGET", bodiesKey, id)
+  end
   return string.sub(value, job.bodyAt)
+end
+
+-- The job rewritten with its body where it was: an external body is not read.
+local function repackJob(job, value)
+  if job.external then
+    return packJob(job, "")
+  end
+  return packJob(job, string.sub(value, job.bodyAt))
 end

@@ -5,18 +5,25 @@
 
 --- @include "includes/jobCodec"
 
-local function storeJob(jobsKey, dueKey, readyKey, id, topic, body, delay, ttr, ifAbsent, now)
+local function storeJob(jobsKey, bodiesKey, dueKey, readyKey, id, topic, body, delay, ttr, ifAbsent, now)
   local old = redis.call("HGET", jobsKey, id)
   if old and ifAbsent then
     return -1, 0
   end
-  local seq = 1
+  local seq, oldExternal = 1, false
   if old then
-    local _, oldSeq = jobStateSeq(old)
-    seq = oldSeq + 1
+    local _, oldSeq, external = jobStateSeq(old)
+    seq, oldExternal = oldSeq + 1, external
   end
   local due = now + delay
-  local job = {state = DELAYED, attempts = 0, seq = seq, ttr = ttr, due = due, pushed = now, topic = topic}
+  local job = {state = DELAYED, attempts = 0, external = #body > BODY_INLINE_MAX, seq = seq, ttr = ttr,
+    due = due, pushed = now, topic = topic}
+  if job.external then
+    redis.call("HSET", bodiesKey, id, body)
+    body = ""
+  elseif oldExternal then
+    redis.call("HDEL", bodiesKey, id)
+  end
   if delay == 0 then
     job.state = READY
     redis.call("HSET", jobsKey, id, packJob(job, body))

@@ -5,7 +5,8 @@
 
   Input:
     KEYS[1] jobs hash of the shard
-    KEYS[2] due zset of the shard
+    KEYS[2] bodies hash of the shard
+    KEYS[3] due zset of the shard
 
     ARGV[1] id
 
@@ -15,7 +16,7 @@
     nil  no such job
 ]]
 local rcall = redis.call
-local jobsKey, dueKey, id = KEYS[1], KEYS[2], ARGV[1]
+local jobsKey, bodiesKey, dueKey, id = KEYS[1], KEYS[2], KEYS[3], ARGV[1]
 
 --- @include "includes/jobCodec"
 
@@ -29,4 +30,4 @@ local reservedUntil = -1
 if job.state == RESERVED then
   reservedUntil = score or -1
 end
-return {job.state, job.attempts, job.ttr, job.due or -1, job.pushed or -1, reservedUntil, job.topic, jobBody(value, job)}
+return {job.state, job.attempts, job.ttr, job.due or -1, job.pushed or -1, reservedUntil, job.topic, jobBody(bodiesKey, id, value, job)}

@@ -5,7 +5,8 @@
 
   Input:
     KEYS[1] jobs hash of the shard
-    KEYS[2] due zset of the shard
+    KEYS[2] bodies hash of the shard
+    KEYS[3] due zset of the shard
 
     ARGV[1] id
     ARGV[2] reservation sequence (token), or "" to remove whatever the state
@@ -16,7 +17,7 @@
     -1  no such job
 ]]
 local rcall = redis.call
-local jobsKey, dueKey = KEYS[1], KEYS[2]
+local jobsKey, bodiesKey, dueKey = KEYS[1], KEYS[2], KEYS[3]
 local id, token = ARGV[1], ARGV[2]
 
 --- @include "includes/jobCodec"
@@ -34,5 +35,6 @@ end
 if rcall("HDEL", jobsKey, id) == 0 then
   return -1
 end
+rcall("HDEL", bodiesKey, id)
 rcall("ZREM", dueKey, id)
 return 1

@@ -4,7 +4,8 @@
 
   Input:
     KEYS[1] jobs hash of the shard
-    KEYS[2] due zset of the shard
+    KEYS[2] bodies hash of the shard
+    KEYS[3] due zset of the shard
 
     ARGV[1] id
 
@@ -14,5 +15,6 @@
 ]]
 local rcall = redis.call
 local removed = rcall("HDEL", KEYS[1], ARGV[1])
-rcall("ZREM", KEYS[2], ARGV[1])
+rcall("HDEL", KEYS[2], ARGV[1])
+rcall("ZREM", KEYS[3], ARGV[1])
 return removed
