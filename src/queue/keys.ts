@@ -12,7 +12,7 @@
  * | `{dq:0}:due`               | zset   | delayed and reserved ids, scored by due ms       |
  * | `{dq:0}:r:<topic>`         | list   | `<seq>:<id>` entries of ready jobs, oldest first |
  *
- * A job is one packed string (scripts/includes/jobCodec.lua has the format):
+ * A job is one packed string (scripts/includes/jobFormat.lua has the format):
  * state, attempts, sequence (bumped on every transition that makes a ready
  * entry, so an older entry for the same id is recognisably stale), ttr,
  * pushed-at, topic, and the body as the tail (a body over 1 KiB goes to the

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { shardKeys } from "../../src/queue/index.js";
 
-/** A job as its shard's jobs hash stores it (src/queue/scripts/includes/jobCodec.lua). */
+/** A job as its shard's jobs hash stores it (src/queue/scripts/includes/jobFormat.lua). */
 export interface PackedJob {
   state: number;
   attempts: number;

@@ -20,21 +20,19 @@ local rcall = redis.call
 local jobsKey, bodiesKey, dueKey = KEYS[1], KEYS[2], KEYS[3]
 local id, token = ARGV[1], ARGV[2]
 
---- @include "includes/jobCodec"
+--- @include "includes/readJob"
 
-if token ~= "" then
-  local value = rcall("HGET", jobsKey, id)
-  if not value then
-    return -1
-  end
-  local state, seq = jobStateSeq(value)
-  if state ~= RESERVED or token ~= seqText(seq) then
-    return 0
-  end
-end
-if rcall("HDEL", jobsKey, id) == 0 then
+local value = rcall("HGET", jobsKey, id)
+if not value then
   return -1
 end
-rcall("HDEL", bodiesKey, id)
+local state, seq, external = jobStateSeq(value)
+if token ~= "" and (state ~= RESERVED or token ~= seqText(seq)) then
+  return 0
+end
+rcall("HDEL", jobsKey, id)
+if external then
+  rcall("HDEL", bodiesKey, id)
+end
 rcall("ZREM", dueKey, id)
 return 1

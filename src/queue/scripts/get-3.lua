@@ -18,7 +18,7 @@
 local rcall = redis.call
 local jobsKey, bodiesKey, dueKey, id = KEYS[1], KEYS[2], KEYS[3], ARGV[1]
 
---- @include "includes/jobCodec"
+--- @include "includes/readJob"
 
 local value = rcall("HGET", jobsKey, id)
 if not value then

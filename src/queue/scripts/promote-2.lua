@@ -24,7 +24,8 @@ local base, limit, channel, origin = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4
 --- @include "includes/nowMs"
 --- @include "includes/announceReady"
 --- @include "includes/topicCounts"
---- @include "includes/jobCodec"
+--- @include "includes/readJob"
+--- @include "includes/packJob"
 
 local now = nowMs()
 -- The scores come along: a delayed job's due time is stored nowhere else.

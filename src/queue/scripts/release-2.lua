@@ -29,7 +29,8 @@ local base, channel, origin, shard = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 --- @include "includes/nowMs"
 --- @include "includes/announceDue"
 --- @include "includes/announceReady"
---- @include "includes/jobCodec"
+--- @include "includes/readJob"
+--- @include "includes/packJob"
 
 local value = rcall("HGET", jobsKey, id)
 if not value then

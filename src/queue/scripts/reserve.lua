@@ -29,7 +29,8 @@ local staleLimit, wanted = tonumber(ARGV[4]), tonumber(ARGV[5])
 
 --- @include "includes/nowMs"
 --- @include "includes/announceDue"
---- @include "includes/jobCodec"
+--- @include "includes/readJob"
+--- @include "includes/packJob"
 
 local reply = {0, 0}
 local count, stale = 0, 0

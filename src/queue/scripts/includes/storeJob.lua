@@ -3,7 +3,8 @@
 -- replaced job turn stale because the sequence moves on.
 -- Returns -1 when `ifAbsent` and the id exists; else the due ms and 1 if it replaced a job.
 
---- @include "includes/jobCodec"
+--- @include "includes/readJob"
+--- @include "includes/packJob"
 
 local function storeJob(jobsKey, bodiesKey, dueKey, readyKey, id, topic, body, delay, ttr, ifAbsent, now)
   local old = redis.call("HGET", jobsKey, id)
