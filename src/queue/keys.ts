@@ -19,7 +19,8 @@
  * bodies hash instead, so that transitions do not copy it). A delayed job's
  * due time and a reserved job's deadline are its due-set score, stored
  * nowhere else. One hash per shard rather than one per job keeps a pending
- * job with a 100-byte body under 300 bytes of Redis memory (docs/ENGINE.md).
+ * job with a 100-byte body near 300 bytes of Redis memory, down from ~850
+ * (docs/ENGINE.md).
  */
 export interface ShardKeys {
   /** Prefix of every key of the shard, e.g. `{dq:0}:`; scripts append to it. */
