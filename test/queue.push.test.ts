@@ -103,6 +103,9 @@ describe("push", () => {
     expect(far?.state).toBe("delayed");
     expect((far?.dueAt ?? 0) - (far?.pushedAt ?? 0)).toBe((2 ** 31 - 1) * 1000);
     expect((await queue.get("big"))?.body.length).toBe(max.maxBodyBytes);
+    expect((await queue.get("tmax"))?.ttrMs).toBe(86_400_000);
+    // The 1 MiB body lives out of its packed job; the layout still adds up.
+    expect((await checkInvariants(queue.redis, queue.prefix, queue.shards)).violations).toEqual([]);
   });
 
   const rejected: [string, Record<string, unknown>, string][] = [

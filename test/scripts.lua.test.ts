@@ -3,11 +3,19 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { shardKeys } from "../src/queue/keys.js";
 import { defineScripts, readScripts } from "../src/queue/script-loader.js";
 import { uniquePrefix, withRedis } from "./harness/index.js";
+import { readPackedJob, unpackJob } from "./harness/packed-job.js";
 
 // The scripts called by name, as ioredis defines them, with no engine around them.
 type Call = (...args: (string | number)[]) => Promise<unknown>;
 type Scripts = Record<
-  "dqPush" | "dqPushBatch" | "dqReserve" | "dqFinish" | "dqDelete" | "dqRelease" | "dqPromote",
+  | "dqPush"
+  | "dqPushBatch"
+  | "dqReserve"
+  | "dqFinish"
+  | "dqDelete"
+  | "dqRelease"
+  | "dqPromote"
+  | "dqGet",
   Call
 >;
 
@@ -22,11 +30,13 @@ beforeAll(() => {
 });
 
 function fresh() {
-  const keys = shardKeys(uniquePrefix(), 0);
+  const prefix = uniquePrefix();
+  const keys = shardKeys(prefix, 0);
   const channel = `${keys.base}notify`;
   const push = (id: string, topic: string, delay: number, ttr = 5000, ifAbsent = "0") =>
     scripts.dqPush(
-      keys.job(id),
+      keys.jobs,
+      keys.bodies,
       keys.due,
       keys.ready(topic),
       id,
@@ -41,18 +51,24 @@ function fresh() {
     );
   const reserve = (topics: string[], staleLimit = 100, max = 1) =>
     scripts.dqReserve(
-      1 + topics.length,
+      3 + topics.length,
+      keys.jobs,
+      keys.bodies,
       keys.due,
       ...topics.map(keys.ready),
-      keys.base,
       channel,
       "me",
       0,
       staleLimit,
       max,
     );
-  const promote = (limit = 1000) => scripts.dqPromote(keys.due, keys.base, limit, channel, "me");
-  return { keys, channel, push, reserve, promote };
+  const promote = (limit = 1000) =>
+    scripts.dqPromote(keys.jobs, keys.due, keys.base, limit, channel, "me");
+  const release = (id: string, token: string, delay = 0, undo = "0") =>
+    scripts.dqRelease(keys.jobs, keys.due, id, token, delay, undo, keys.base, channel, "me", 0);
+  const get = (id: string) => scripts.dqGet(keys.jobs, keys.bodies, keys.due, id);
+  const packed = (id: string) => readPackedJob(client, prefix, id);
+  return { keys, channel, push, reserve, promote, release, get, packed };
 }
 
 describe("Lua transitions", () => {
@@ -64,10 +80,10 @@ describe("Lua transitions", () => {
   });
 
   it("push reports creation, replacement and the only-if-absent refusal", async () => {
-    const { push, keys } = fresh();
+    const { push, keys, packed } = fresh();
     const [code, due, replaced] = (await push("a", "t", 0)) as number[];
     expect([code, replaced]).toEqual([0, 0]);
-    expect(await client.hget(keys.job("a"), "d")).toBe(String(due));
+    expect((await packed("a"))?.due).toBe(due);
     expect(((await push("a", "t", 1000)) as number[])[2]).toBe(1);
     expect(await push("a", "t", 0, 5000, "1")).toEqual([-1]);
     expect(await client.zscore(keys.due, "a")).not.toBeNull();
@@ -117,9 +133,11 @@ describe("Lua transitions", () => {
   });
 
   it("push-batch writes each job as push does and reports refusals in place", async () => {
-    const { push, reserve, keys, channel } = fresh();
+    const { push, reserve, keys, channel, packed } = fresh();
     await push("old", "t", 0);
     const reply = (await scripts.dqPushBatch(
+      keys.jobs,
+      keys.bodies,
       keys.due,
       keys.base,
       channel,
@@ -153,8 +171,9 @@ describe("Lua transitions", () => {
     expect(reply[2]).toBe(-1);
     expect([reply[1], reply[5], reply[7]]).toEqual([0, 0, 1]);
     expect(Number(reply[4]) - Number(reply[0])).toBe(60_000);
-    expect(await client.hget(keys.job("n2"), "s")).toBe("1");
-    expect(await client.hmget(keys.job("old"), "t", "b")).toEqual(["u", "moved"]);
+    expect((await packed("n2"))?.state).toBe(1);
+    const old = await packed("old");
+    expect([old?.topic, old?.body.toString(), old?.seq]).toEqual(["u", "moved", 2]);
     // "old" moved to topic u: its entry in t is stale, so t serves n1 only.
     const fromT = (await reserve(["t"], 100, 5)) as unknown[];
     expect(fromT.slice(0, 1)).toEqual([1]);
@@ -162,16 +181,17 @@ describe("Lua transitions", () => {
   });
 
   it("promote moves only due jobs, in batches, and reports the next due time", async () => {
-    const { push, promote, keys } = fresh();
+    const { push, promote, keys, packed } = fresh();
+    for (let i = 0; i < 5; i++) await push(`x${i}`, "t", 60_000);
     for (let i = 0; i < 5; i++) await client.zadd(keys.due, 1, `x${i}`);
-    for (let i = 0; i < 5; i++) await client.hset(keys.job(`x${i}`), "t", "t", "s", "1", "q", 1);
     const [, later] = (await push("later", "t", 60_000)) as number[];
     const first = (await promote(3)) as (number | string)[];
     expect(first.slice(1, 6)).toEqual([3, "1", 1, "t", 3]);
     const second = (await promote(3)) as (number | string)[];
     expect(second.slice(1, 4)).toEqual([2, String(later), 0]);
     expect(await client.llen(keys.ready("t"))).toBe(5);
-    expect(await client.hget(keys.job("x0"), "s")).toBe("2");
+    // Ready now, the job keeps the due time it was promoted at: its score.
+    expect(await packed("x0")).toMatchObject({ state: 2, seq: 2, due: 1 });
   });
 
   it("promote drops due entries whose job is gone", async () => {
@@ -182,12 +202,12 @@ describe("Lua transitions", () => {
   });
 
   it("finish, release and delete answer with their codes", async () => {
-    const { push, reserve, keys } = fresh();
+    const { push, reserve, keys, release: releaseJob } = fresh();
     await push("a", "t", 0);
     const seq = String(((await reserve(["t"])) as unknown[])[11]);
-    const finish = (token: string) => scripts.dqFinish(keys.job("a"), keys.due, "a", token);
-    const release = (token: string) =>
-      scripts.dqRelease(keys.job("a"), keys.due, "a", token, 0, "0", keys.base, "c", "me", 0);
+    const finish = (token: string) =>
+      scripts.dqFinish(keys.jobs, keys.bodies, keys.due, "a", token);
+    const release = (token: string) => releaseJob("a", token);
     expect(await finish("999")).toBe(0);
     expect(await release("999")).toEqual([0]);
     expect(((await release(seq)) as unknown[]).slice(0, 2)).toEqual([1, "t"]);
@@ -197,9 +217,116 @@ describe("Lua transitions", () => {
     expect(await finish("")).toBe(-1);
     expect(await release("")).toEqual([-1]);
     await push("a", "t", 60_000);
-    expect(await scripts.dqDelete(keys.job("a"), keys.due, "a")).toBe(1);
-    expect(await scripts.dqDelete(keys.job("a"), keys.due, "a")).toBe(0);
+    expect(await scripts.dqDelete(keys.jobs, keys.bodies, keys.due, "a")).toBe(1);
+    expect(await scripts.dqDelete(keys.jobs, keys.bodies, keys.due, "a")).toBe(0);
     expect(await client.zcard(keys.due)).toBe(0);
+    expect(await client.exists(keys.jobs)).toBe(0);
+  });
+
+  it("get reads every field in every state, due and deadline from the due set", async () => {
+    const { push, reserve, release, get, keys } = fresh();
+    expect(await get("a")).toBeNull();
+    const [, due] = (await push("a", "t", 60_000, 86_400_000)) as number[];
+    const delayed = (await get("a")) as unknown[];
+    expect(delayed).toEqual([1, 0, 86_400_000, due, Number(due) - 60_000, -1, "t", "body-a"]);
+    await client.zadd(keys.due, 5, "a"); // as if rescheduled: the score is the due time
+    expect(((await get("a")) as unknown[]).slice(3, 5)).toEqual([5, 5 - 60_000]);
+    await release("a", ""); // not reserved: refused, nothing changes
+    await push("a", "t", 0, 2000);
+    const ready = (await get("a")) as number[];
+    expect(ready.slice(0, 3)).toEqual([2, 0, 2000]);
+    expect(ready[3]).toBe(ready[4]);
+    const taken = (await reserve(["t"])) as unknown[];
+    const reserved = (await get("a")) as unknown[];
+    expect(reserved).toEqual([3, 1, 2000, ready[3], ready[4], taken[9], "t", "body-a"]);
+    expect(await client.zscore(keys.due, "a")).toBe(String(taken[9]));
+  });
+
+  it("packs a pending job with a 100-byte body into at most 124 bytes", async () => {
+    const { keys } = fresh();
+    const body = "x".repeat(100);
+    await scripts.dqPush(
+      ...[keys.jobs, keys.bodies, keys.due, keys.ready("bench-pending"), "s-0000000001"],
+      "bench-pending",
+      ...[body, 5_400_000, 60_000, "0", "c", "me", 0],
+    );
+    const value = (await client.hgetBuffer(keys.jobs, "s-0000000001")) as Buffer;
+    // 124 bytes + a 3-byte sds header + NUL fill jemalloc's 128-byte class.
+    expect(value.length).toBeLessThanOrEqual(124);
+    expect(unpackJob(value)).toMatchObject({
+      state: 1,
+      attempts: 0,
+      seq: 1,
+      ttrMs: 60_000,
+      lead: 5_400_000,
+      topic: "bench-pending",
+      due: undefined,
+    });
+    expect(unpackJob(value).body.toString()).toBe(body);
+  });
+
+  it("widens a packed number as it grows and keeps the others intact", async () => {
+    const { push, reserve, release, packed, get } = fresh();
+    for (let i = 0; i < 200; i++) await push("a", "t", 60_000, 300);
+    const [, due] = (await push("a", "t", 0, 300)) as number[];
+    let token = "";
+    for (let i = 0; i < 70; i++) {
+      const reply = (await reserve(["t"])) as unknown[];
+      expect(reply[6]).toBe(i + 1); // attempts
+      token = String(reply[11]);
+      expect(((await release("a", token)) as unknown[])[0]).toBe(1);
+    }
+    const job = await packed("a");
+    // Past 31 attempts and 255 sequences, both take two bytes.
+    expect(job).toMatchObject({ state: 2, attempts: 70, seq: 271, ttrMs: 300, topic: "t" });
+    // Released at once each time: due moved on, pushed-at did not.
+    const [, , , dueNow, pushedAt] = (await get("a")) as number[];
+    expect(dueNow).toBeGreaterThanOrEqual(Number(due));
+    expect(pushedAt).toBe(Number(due));
+    expect(job?.body.toString()).toBe("body-a");
+  });
+
+  it("keeps a body over 1 KiB out of the packed job, and drops it with the job", async () => {
+    const { keys, reserve, release, promote, get, packed } = fresh();
+    const push = (body: string, delay = 0) =>
+      scripts.dqPush(
+        keys.jobs,
+        keys.bodies,
+        keys.due,
+        keys.ready("t"),
+        "a",
+        "t",
+        body,
+        delay,
+        100,
+        "0",
+        "c",
+        "me",
+        0,
+      );
+    const big = "b".repeat(1025);
+    await push(big);
+    expect(await packed("a")).toMatchObject({ external: true, body: Buffer.alloc(0) });
+    expect(await client.hget(keys.bodies, "a")).toBe(big);
+    const taken = (await reserve(["t"])) as unknown[];
+    expect(taken[5]).toBe(big);
+    expect(((await get("a")) as unknown[])[7]).toBe(big);
+    // Transitions rewrite the job, not the body.
+    await release("a", String(taken[11]), 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(((await promote()) as unknown[])[1]).toBe(1);
+    expect(await packed("a")).toMatchObject({ state: 2, external: true, seq: 3 });
+    expect(await client.hget(keys.bodies, "a")).toBe(big);
+    // Replaced by a short body: back in the packed job, gone from the bodies hash.
+    await push("short", 60_000);
+    expect(await packed("a")).toMatchObject({ external: false, body: Buffer.from("short") });
+    expect(await client.hexists(keys.bodies, "a")).toBe(0);
+    await push(big);
+    expect(await scripts.dqFinish(keys.jobs, keys.bodies, keys.due, "a", "")).toBe(1);
+    expect(await client.exists(keys.bodies, keys.jobs)).toBe(0);
+    await push(big);
+    expect(await scripts.dqDelete(keys.jobs, keys.bodies, keys.due, "a")).toBe(1);
+    expect(await client.exists(keys.bodies, keys.jobs)).toBe(0);
   });
 
   it("announces ready topics and earlier due times on the channel", async () => {

@@ -172,16 +172,16 @@ function finishStep(
   };
 }
 
-/** Job hashes left in the server's database (`*:j:*`). */
+/** Jobs left in the server's database: the fields of every shard's jobs hash (`*:jobs`). */
 export async function jobsLeft(ctx: BenchContext): Promise<number> {
   const redis = ctx.dqRedis();
   try {
     let cursor = "0";
     let count = 0;
     do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", "*:j:*", "COUNT", 10_000);
+      const [next, keys] = await redis.scan(cursor, "MATCH", "*:jobs", "COUNT", 10_000);
       cursor = next;
-      count += keys.length;
+      for (const key of keys) count += await redis.hlen(key);
     } while (cursor !== "0");
     return count;
   } finally {

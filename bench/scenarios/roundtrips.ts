@@ -5,8 +5,10 @@
  * delay, taken by parked legacy pollers that finish each. Then BullMQ, same
  * jobs, a worker. Redis `INFO commandstats` gives the same totals.
  */
+import { createHash } from "node:crypto";
 import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
+import { readScripts } from "../../src/queue/script-loader.js";
 import { bullJobOptions, bullPeer } from "../lib/bullmq.js";
 import { ConsumeTracker, consumeLoad } from "../lib/consume-load.js";
 import type { BenchContext } from "../lib/context.js";
@@ -43,24 +45,17 @@ class Tally {
   }
 }
 
-/** Names an EVALSHA of ours by its keys (push-3, reserve, finish-2, delete-2, release-2, promote-1). */
+/** Our scripts by SHA1, as ioredis calls them: `push`, `reserve`, `finish`, `promote`, ... */
+const scriptNames = new Map(
+  readScripts().map((script) => [
+    createHash("sha1").update(script.lua).digest("hex"),
+    script.name.slice(2).toLowerCase(),
+  ]),
+);
+
+/** Names an EVALSHA of ours by its SHA. */
 function scriptName(args: string[]): string {
-  const numKeys = Number(args[2]);
-  const keys = args.slice(3, 3 + numKeys);
-  const argv = args.length - 3 - numKeys;
-  const first = keys[0] ?? "";
-  if (first.includes(":j:")) {
-    if (numKeys === 3) return "push";
-    return argv === 2
-      ? "finish"
-      : argv === 1
-        ? "delete"
-        : argv >= 8
-          ? "release"
-          : `evalsha/${numKeys}`;
-  }
-  if (first.endsWith(":due")) return numKeys === 1 ? "promote" : "reserve";
-  return `evalsha/${numKeys}`;
+  return scriptNames.get(args[1] ?? "") ?? `evalsha/${args[2]}`;
 }
 
 /** Records MONITOR for clients other than the bench's own connections. */

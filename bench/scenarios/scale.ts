@@ -66,7 +66,7 @@ export async function scaleScenario(ctx: BenchContext): Promise<void> {
       const added = target - loaded;
       loaded = target;
       const memory = await usedMemory(ctx.redis.admin);
-      if (encoding === undefined) encoding = await jobEncoding(ctx, ids.id(1));
+      if (encoding === undefined) encoding = await jobEncoding(ctx);
       // The first point counts from an empty Redis; the second only what it added.
       const bytesPerJob = (memory - baseMemory) / added;
       baseMemory = memory;
@@ -173,15 +173,16 @@ export async function scaleScenario(ctx: BenchContext): Promise<void> {
   }
 }
 
-/** How Redis stores one job hash: encoding and MEMORY USAGE. */
-async function jobEncoding(ctx: BenchContext, id: string): Promise<string> {
+/** How Redis stores the jobs: the encoding and MEMORY USAGE of one shard's jobs hash, per job. */
+async function jobEncoding(ctx: BenchContext): Promise<string> {
   const redis = ctx.dqRedis();
   try {
-    const [key] = await redis.keys(`*:j:${id}`);
+    const [key] = await redis.keys("*:jobs");
     if (!key) return "";
     const encoding = await redis.object("ENCODING", key);
-    const bytes = await redis.memory("USAGE", key);
-    return `job hash: ${encoding}, ${bytes} B (MEMORY USAGE)`;
+    const bytes = Number(await redis.memory("USAGE", key, "SAMPLES", 0));
+    const jobs = await redis.hlen(key);
+    return `jobs hash: ${encoding}, ${Math.round(bytes / jobs)} B/job (MEMORY USAGE of ${key})`;
   } finally {
     redis.disconnect();
   }

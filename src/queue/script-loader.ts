@@ -6,7 +6,7 @@ const includePattern = /^--- @include "([^"]+)"$/gm;
 
 /** One Lua script, ready for `defineCommand`. */
 export interface ScriptSource {
-  /** Command name on the client, e.g. `dqPush` for `push-3.lua`, `dqPushBatch` for `push-batch-1.lua`. */
+  /** Command name on the client, e.g. `dqPush` for `push-4.lua`, `dqPushBatch` for `push-batch-3.lua`. */
   name: string;
   /** KEYS count from the file name's `-N`; undefined when the caller passes it. */
   numberOfKeys: number | undefined;

@@ -16,6 +16,7 @@ interface ScriptCommands {
   dqDelete(...args: string[]): Promise<number>;
   dqRelease(...args: (string | number)[]): Promise<[number, string?, number?]>;
   dqPromote(...args: (string | number)[]): Promise<(number | string)[]>;
+  dqGetBuffer(...args: string[]): Promise<Reply[] | null>;
 }
 
 export interface PromoteResult {
@@ -56,7 +57,7 @@ export interface StoreOptions {
   staleLimit: number;
 }
 
-const stateNames: Record<string, JobState> = {
+const stateNames: Record<number, JobState> = {
   [storedState.delayed]: "delayed",
   [storedState.ready]: "ready",
   [storedState.reserved]: "reserved",
@@ -99,7 +100,8 @@ export class JobStore {
   ): Promise<{ shard: number; dueAt: number; replaced: boolean } | "exists"> {
     const { shard, keys } = this.keysOf(id);
     const [code, dueAt, replaced] = await this.scripts.dqPush(
-      keys.job(id),
+      keys.jobs,
+      keys.bodies,
       keys.due,
       keys.ready(topic),
       id,
@@ -127,10 +129,11 @@ export class JobStore {
   ): Promise<{ jobs: ReservedJob[]; again: boolean }> {
     const keys = this.shards[shard] as ShardKeys;
     const reply = await this.scripts.dqReserveBuffer(
-      1 + topics.length,
+      3 + topics.length,
+      keys.jobs,
+      keys.bodies,
       keys.due,
       ...topics.map((t) => keys.ready(t)),
-      keys.base,
       this.channel,
       this.options.origin,
       String(shard),
@@ -175,6 +178,8 @@ export class JobStore {
       args.push(job.id, job.topic, job.body, job.delayMs, job.ttrMs, job.ifAbsent ? "1" : "0");
     }
     const reply = await this.scripts.dqPushBatch(
+      keys.jobs,
+      keys.bodies,
       keys.due,
       keys.base,
       this.channel,
@@ -191,12 +196,15 @@ export class JobStore {
 
   async finish(id: string, token = ""): Promise<SettleResult> {
     const { keys } = this.keysOf(id);
-    return settled[await this.scripts.dqFinish(keys.job(id), keys.due, id, token)] ?? "not_found";
+    return (
+      settled[await this.scripts.dqFinish(keys.jobs, keys.bodies, keys.due, id, token)] ??
+      "not_found"
+    );
   }
 
   async delete(id: string): Promise<boolean> {
     const { keys } = this.keysOf(id);
-    return (await this.scripts.dqDelete(keys.job(id), keys.due, id)) === 1;
+    return (await this.scripts.dqDelete(keys.jobs, keys.bodies, keys.due, id)) === 1;
   }
 
   async release(
@@ -207,7 +215,7 @@ export class JobStore {
   ): Promise<ReleaseResult & { shard: number }> {
     const { shard, keys } = this.keysOf(id);
     const [code, topic, dueAt] = await this.scripts.dqRelease(
-      keys.job(id),
+      keys.jobs,
       keys.due,
       id,
       token,
@@ -226,25 +234,28 @@ export class JobStore {
 
   async get(id: string): Promise<Job | null> {
     const { keys } = this.keysOf(id);
-    const fields = await this.redis.hgetallBuffer(keys.job(id));
-    const state = stateNames[String(fields.s)];
-    if (!state || !fields.b) return null;
+    const reply = await this.scripts.dqGetBuffer(keys.jobs, keys.bodies, keys.due, id);
+    if (!reply) return null;
+    const [state, attempts, ttrMs, dueAt, pushedAt, reservedUntil, topic, body] = reply;
+    const name = stateNames[Number(state)];
+    if (!name || !(body instanceof Buffer)) throw new QueueError("internal", "malformed get reply");
     return {
       id,
-      topic: String(fields.t),
-      body: fields.b,
-      state,
-      attempts: Number(String(fields.a)),
-      ttrMs: Number(String(fields.r)),
-      dueAt: Number(String(fields.d)),
-      pushedAt: Number(String(fields.c)),
-      reservedUntil: fields.x ? Number(String(fields.x)) : undefined,
+      topic: String(topic),
+      body,
+      state: name,
+      attempts: Number(attempts),
+      ttrMs: Number(ttrMs),
+      dueAt: Number(dueAt),
+      pushedAt: Number(pushedAt),
+      reservedUntil: name === "reserved" ? Number(reservedUntil) : undefined,
     };
   }
 
   async promote(shard: number, limit: number): Promise<PromoteResult> {
     const keys = this.shards[shard] as ShardKeys;
     const [now, moved, nextDue, more, ...counts] = await this.scripts.dqPromote(
+      keys.jobs,
       keys.due,
       keys.base,
       limit,

@@ -23,8 +23,10 @@ async function allKeys(redis: Redis): Promise<Buffer[]> {
 
 /**
  * Keys of the whole database that no acknowledged push explains, shown as
- * JSON strings: anything but the job hash of an acknowledged id (in its
- * shard), a shard's due set, or a ready list of an acknowledged topic. Keys
+ * JSON strings: anything but a shard's jobs hash, bodies hash, due set, or a
+ * ready list of an acknowledged topic; and jobs or bodies (shown as
+ * `<hash key> <id>`) whose id no
+ * acknowledged push used, or that sit in another shard than their id's. Keys
  * are compared as UTF-8 bytes, as the engine writes them.
  */
 export async function strayKeys(
@@ -35,13 +37,23 @@ export async function strayKeys(
 ): Promise<string[]> {
   const expected = new Set<string>();
   const add = (key: string) => expected.add(Buffer.from(key, "utf8").toString("base64"));
-  for (const id of acked.ids) add(shardKeys(prefix, shardOf(id, shards)).job(id));
+  const strayJobs: string[] = [];
   for (let shard = 0; shard < shards; shard++) {
     const keys = shardKeys(prefix, shard);
+    add(keys.jobs);
+    add(keys.bodies);
     add(keys.due);
     for (const topic of acked.topics) add(keys.ready(topic));
+    for (const key of [keys.jobs, keys.bodies]) {
+      for (const id of await redis.hkeys(key)) {
+        if (!acked.ids.has(id) || shardOf(id, shards) !== shard) {
+          strayJobs.push(JSON.stringify(`${key} ${id}`));
+        }
+      }
+    }
   }
   return (await allKeys(redis))
     .filter((key) => !expected.has(key.toString("base64")))
-    .map((key) => JSON.stringify(key.toString("utf8")));
+    .map((key) => JSON.stringify(key.toString("utf8")))
+    .concat(strayJobs);
 }

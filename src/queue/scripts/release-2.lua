@@ -4,14 +4,14 @@
   long-poll; at the tail otherwise) or delayed by ARGV[3].
 
   Input:
-    KEYS[1] job hash
+    KEYS[1] jobs hash of the shard
     KEYS[2] due zset of the shard
 
     ARGV[1] id
     ARGV[2] reservation sequence, or "" for any reservation
     ARGV[3] delay, ms
     ARGV[4] "1": undo the reservation (the attempt does not count)
-    ARGV[5] shard key prefix, e.g. "{dq:0}:"
+    ARGV[5] shard key prefix, e.g. "{dq:0}:" (for the ready list)
     ARGV[6] notify channel
     ARGV[7] origin
     ARGV[8] shard index
@@ -22,42 +22,45 @@
     {-1}  no such job
 ]]
 local rcall = redis.call
-local jobKey, dueKey = KEYS[1], KEYS[2]
+local jobsKey, dueKey = KEYS[1], KEYS[2]
 local id, token, delay, undo = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == "1"
 local base, channel, origin, shard = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 
---- @include "includes/states"
 --- @include "includes/nowMs"
 --- @include "includes/announceDue"
 --- @include "includes/announceReady"
+--- @include "includes/readJob"
+--- @include "includes/packJob"
 
-local job = rcall("HMGET", jobKey, "s", "q", "a", "t")
-if not job[1] then
+local value = rcall("HGET", jobsKey, id)
+if not value then
   return {-1}
 end
-if job[1] ~= RESERVED or (token ~= "" and token ~= job[2]) then
+local job = readJob(value)
+if job.state ~= RESERVED or (token ~= "" and token ~= seqText(job.seq)) then
   return {0}
 end
-local seq = tonumber(job[2]) + 1
-local attempts = tonumber(job[3])
-if undo and attempts > 0 then
-  attempts = attempts - 1
+job.seq = job.seq + 1
+if undo and job.attempts > 0 then
+  job.attempts = job.attempts - 1
 end
 local due = dueMs(delay)
-rcall("HDEL", jobKey, "x")
+job.due = due
 if delay == 0 then
-  rcall("HSET", jobKey, "s", READY, "q", seq, "a", attempts, "d", due)
+  job.state = READY
+  rcall("HSET", jobsKey, id, repackJob(job, value))
   rcall("ZREM", dueKey, id)
-  local readyKey = base .. "r:" .. job[4]
+  local readyKey = base .. "r:" .. job.topic
   if undo then
-    rcall("LPUSH", readyKey, seq .. ":" .. id)
+    rcall("LPUSH", readyKey, seqText(job.seq) .. ":" .. id)
   else
-    rcall("RPUSH", readyKey, seq .. ":" .. id)
+    rcall("RPUSH", readyKey, seqText(job.seq) .. ":" .. id)
   end
-  announceReady(channel, origin, {job[4], 1})
+  announceReady(channel, origin, {job.topic, 1})
 else
-  rcall("HSET", jobKey, "s", DELAYED, "q", seq, "a", attempts, "d", due)
+  job.state = DELAYED
+  rcall("HSET", jobsKey, id, repackJob(job, value))
   rcall("ZADD", dueKey, due, id)
   announceDue(dueKey, id, due, channel, origin, shard)
 end
-return {1, job[4], due}
+return {1, job.topic, due}

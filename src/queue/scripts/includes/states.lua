@@ -1,2 +1,3 @@
--- Job states as stored in the `s` field (keys.ts: storedState).
-local DELAYED, READY, RESERVED = "1", "2", "3"
+-- Job states, the low two bits of a packed job's state-and-attempts integer
+-- (keys.ts: storedState).
+local DELAYED, READY, RESERVED = 1, 2, 3

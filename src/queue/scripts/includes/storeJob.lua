@@ -2,21 +2,37 @@
 -- topic, body, delay and ttr; attempts back to 0). Older ready entries of a
 -- replaced job turn stale because the sequence moves on.
 -- Returns -1 when `ifAbsent` and the id exists; else the due ms and 1 if it replaced a job.
-local function storeJob(jobKey, dueKey, readyKey, id, topic, body, delay, ttr, ifAbsent, now)
-  local oldSeq = redis.call("HGET", jobKey, "q")
-  if oldSeq and ifAbsent then
+
+--- @include "includes/readJob"
+--- @include "includes/packJob"
+
+local function storeJob(jobsKey, bodiesKey, dueKey, readyKey, id, topic, body, delay, ttr, ifAbsent, now)
+  local old = redis.call("HGET", jobsKey, id)
+  if old and ifAbsent then
     return -1, 0
   end
-  local seq = (tonumber(oldSeq) or 0) + 1
+  local seq, oldExternal = 1, false
+  if old then
+    local _, oldSeq, external = jobStateSeq(old)
+    seq, oldExternal = oldSeq + 1, external
+  end
   local due = now + delay
-  redis.call("HDEL", jobKey, "x")
+  local job = {state = DELAYED, attempts = 0, external = #body > BODY_INLINE_MAX, seq = seq, ttr = ttr,
+    due = due, pushed = now, topic = topic}
+  if job.external then
+    redis.call("HSET", bodiesKey, id, body)
+    body = ""
+  elseif oldExternal then
+    redis.call("HDEL", bodiesKey, id)
+  end
   if delay == 0 then
-    redis.call("HSET", jobKey, "t", topic, "b", body, "r", ttr, "d", due, "s", READY, "a", 0, "c", now, "q", seq)
+    job.state = READY
+    redis.call("HSET", jobsKey, id, packJob(job, body))
     redis.call("ZREM", dueKey, id)
-    redis.call("RPUSH", readyKey, seq .. ":" .. id)
+    redis.call("RPUSH", readyKey, seqText(seq) .. ":" .. id)
   else
-    redis.call("HSET", jobKey, "t", topic, "b", body, "r", ttr, "d", due, "s", DELAYED, "a", 0, "c", now, "q", seq)
+    redis.call("HSET", jobsKey, id, packJob(job, body))
     redis.call("ZADD", dueKey, due, id)
   end
-  return due, oldSeq and 1 or 0
+  return due, old and 1 or 0
 end

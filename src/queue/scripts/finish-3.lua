@@ -4,8 +4,9 @@
   ttr ran out (or whose job was pushed again meanwhile) removes nothing.
 
   Input:
-    KEYS[1] job hash
-    KEYS[2] due zset of the shard
+    KEYS[1] jobs hash of the shard
+    KEYS[2] bodies hash of the shard
+    KEYS[3] due zset of the shard
 
     ARGV[1] id
     ARGV[2] reservation sequence (token), or "" to remove whatever the state
@@ -16,18 +17,22 @@
     -1  no such job
 ]]
 local rcall = redis.call
-local jobKey, dueKey = KEYS[1], KEYS[2]
+local jobsKey, bodiesKey, dueKey = KEYS[1], KEYS[2], KEYS[3]
 local id, token = ARGV[1], ARGV[2]
 
---- @include "includes/states"
+--- @include "includes/readJob"
 
-local job = rcall("HMGET", jobKey, "s", "q")
-if not job[1] then
+local value = rcall("HGET", jobsKey, id)
+if not value then
   return -1
 end
-if token ~= "" and (job[1] ~= RESERVED or token ~= job[2]) then
+local state, seq, external = jobStateSeq(value)
+if token ~= "" and (state ~= RESERVED or token ~= seqText(seq)) then
   return 0
 end
-rcall("DEL", jobKey)
+rcall("HDEL", jobsKey, id)
+if external then
+  rcall("HDEL", bodiesKey, id)
+end
 rcall("ZREM", dueKey, id)
 return 1

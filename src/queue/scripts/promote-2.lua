@@ -5,9 +5,10 @@
   the same call.
 
   Input:
-    KEYS[1] due zset of the shard
+    KEYS[1] jobs hash of the shard
+    KEYS[2] due zset of the shard
 
-    ARGV[1] shard key prefix, e.g. "{dq:0}:"
+    ARGV[1] shard key prefix, e.g. "{dq:0}:" (for the ready lists)
     ARGV[2] most jobs to move in one call
     ARGV[3] notify channel
     ARGV[4] origin
@@ -17,30 +18,34 @@
      topic, count, topic, count, ...}  (the topics that got jobs)
 ]]
 local rcall = redis.call
-local dueKey = KEYS[1]
+local jobsKey, dueKey = KEYS[1], KEYS[2]
 local base, limit, channel, origin = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 
---- @include "includes/states"
 --- @include "includes/nowMs"
 --- @include "includes/announceReady"
 --- @include "includes/topicCounts"
+--- @include "includes/readJob"
+--- @include "includes/packJob"
 
 local now = nowMs()
-local ids = rcall("ZRANGEBYSCORE", dueKey, "-inf", now, "LIMIT", 0, limit)
+-- The scores come along: a delayed job's due time is stored nowhere else.
+local entries = rcall("ZRANGEBYSCORE", dueKey, "-inf", now, "WITHSCORES", "LIMIT", 0, limit)
+local ids = {}
 local moved = 0
 local ready = newTopicCounts()
-for _, id in ipairs(ids) do
-  local jobKey = base .. "j:" .. id
-  local job = rcall("HMGET", jobKey, "s", "q", "t")
-  if job[1] == DELAYED or job[1] == RESERVED then
-    local seq = tonumber(job[2]) + 1
-    rcall("HSET", jobKey, "s", READY, "q", seq)
-    if job[1] == RESERVED then
-      rcall("HDEL", jobKey, "x")
+for i = 1, #entries, 2 do
+  local id = entries[i]
+  ids[#ids + 1] = id
+  local value = rcall("HGET", jobsKey, id)
+  if value then
+    local job = readJob(value, tonumber(entries[i + 1]))
+    if job.state == DELAYED or job.state == RESERVED then
+      job.state, job.seq = READY, job.seq + 1
+      rcall("HSET", jobsKey, id, repackJob(job, value))
+      rcall("RPUSH", base .. "r:" .. job.topic, seqText(job.seq) .. ":" .. id)
+      moved = moved + 1
+      countTopic(ready, job.topic)
     end
-    rcall("RPUSH", base .. "r:" .. job[3], seq .. ":" .. id)
-    moved = moved + 1
-    countTopic(ready, job[3])
   end
 end
 if #ids > 0 then

@@ -3,8 +3,9 @@
   is dropped by the next reserve that meets it.
 
   Input:
-    KEYS[1] job hash
-    KEYS[2] due zset of the shard
+    KEYS[1] jobs hash of the shard
+    KEYS[2] bodies hash of the shard
+    KEYS[3] due zset of the shard
 
     ARGV[1] id
 
@@ -13,6 +14,7 @@
     0  no such job
 ]]
 local rcall = redis.call
-local removed = rcall("DEL", KEYS[1])
-rcall("ZREM", KEYS[2], ARGV[1])
+local removed = rcall("HDEL", KEYS[1], ARGV[1])
+rcall("HDEL", KEYS[2], ARGV[1])
+rcall("ZREM", KEYS[3], ARGV[1])
 return removed

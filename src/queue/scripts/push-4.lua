@@ -4,9 +4,10 @@
   because the sequence moves on.
 
   Input:
-    KEYS[1] job hash
-    KEYS[2] due zset of the shard
-    KEYS[3] ready list of the new topic
+    KEYS[1] jobs hash of the shard
+    KEYS[2] bodies hash of the shard (bodies too long to pack with the job)
+    KEYS[3] due zset of the shard
+    KEYS[4] ready list of the new topic
 
     ARGV[1] id
     ARGV[2] topic
@@ -23,18 +24,17 @@
     {-1}  the id exists and ARGV[6] is "1"
 ]]
 local rcall = redis.call
-local jobKey, dueKey, readyKey = KEYS[1], KEYS[2], KEYS[3]
+local jobsKey, bodiesKey, dueKey, readyKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, topic, body = ARGV[1], ARGV[2], ARGV[3]
 local delay, ttr = tonumber(ARGV[4]), tonumber(ARGV[5])
 local channel, origin, shard = ARGV[7], ARGV[8], ARGV[9]
 
---- @include "includes/states"
 --- @include "includes/nowMs"
 --- @include "includes/announceDue"
 --- @include "includes/announceReady"
 --- @include "includes/storeJob"
 
-local due, replaced = storeJob(jobKey, dueKey, readyKey, id, topic, body, delay, ttr, ARGV[6] == "1", dueMs(0))
+local due, replaced = storeJob(jobsKey, bodiesKey, dueKey, readyKey, id, topic, body, delay, ttr, ARGV[6] == "1", dueMs(0))
 if due == -1 then
   return {-1}
 end
