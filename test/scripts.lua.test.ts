@@ -62,8 +62,19 @@ function fresh() {
       staleLimit,
       max,
     );
-  const promote = (limit = 1000) =>
-    scripts.dqPromote(keys.jobs, keys.due, keys.base, limit, channel, "me");
+  const promote = (limit = 1000, ...demand: (string | number)[]) =>
+    scripts.dqPromote(
+      keys.jobs,
+      keys.due,
+      keys.bodies,
+      keys.base,
+      limit,
+      channel,
+      "me",
+      0,
+      100,
+      ...demand,
+    );
   const release = (id: string, token: string, delay = 0, undo = "0") =>
     scripts.dqRelease(keys.jobs, keys.due, id, token, delay, undo, keys.base, channel, "me", 0);
   const get = (id: string) => scripts.dqGet(keys.jobs, keys.bodies, keys.due, id);
@@ -186,12 +197,36 @@ describe("Lua transitions", () => {
     for (let i = 0; i < 5; i++) await client.zadd(keys.due, 1, `x${i}`);
     const [, later] = (await push("later", "t", 60_000)) as number[];
     const first = (await promote(3)) as (number | string)[];
-    expect(first.slice(1, 6)).toEqual([3, "1", 1, "t", 3]);
+    expect(first.slice(1, 8)).toEqual([3, "1", 1, 2, "t", 3, 0]);
     const second = (await promote(3)) as (number | string)[];
     expect(second.slice(1, 4)).toEqual([2, String(later), 0]);
     expect(await client.llen(keys.ready("t"))).toBe(5);
     // Ready now, the job keeps the due time it was promoted at: its score.
     expect(await packed("x0")).toMatchObject({ state: 2, seq: 2, due: 1 });
+  });
+
+  it("promote reserves what parked pops ask for, oldest first, and announces only the rest", async () => {
+    const { push, promote, keys, packed } = fresh();
+    await push("old", "t", 0);
+    for (const id of ["a", "b", "c"]) await push(id, "t", 60_000);
+    await push("u", "u", 60_000);
+    for (const id of ["a", "b", "c", "u"]) await client.zadd(keys.due, 1, id);
+    const reply = (await promote(1000, "t", 2, "none", 5)) as (number | string)[];
+    // 4 moved. Of the 3 that "t" got, 2 were taken (its oldest ready jobs, "old" first):
+    // 1 is news for others; "u" got its one.
+    expect(reply.slice(1, 2)).toEqual([4]);
+    expect(reply.slice(4, 9)).toEqual([4, "t", 1, "u", 1]);
+    expect(reply[9]).toBe(2);
+    const jobs = [reply.slice(10, 20), reply.slice(20, 30)];
+    expect(jobs.map((j) => [j[0], j[1], j[2], j[4]])).toEqual([
+      [0, "old", "t", 1],
+      [0, "a", "t", 1],
+    ]);
+    expect(await packed("a")).toMatchObject({ state: 3, attempts: 1 });
+    expect(Number(await client.zscore(keys.due, "a"))).toBe(jobs[1]?.[7]);
+    expect(await client.lrange(keys.ready("t"), 0, -1)).toEqual(["2:b", "2:c"]);
+    // The head of the due set is now a's reservation deadline.
+    expect(reply[2]).toBe(String(jobs[0]?.[7]));
   });
 
   it("promote drops due entries whose job is gone", async () => {

@@ -10,6 +10,7 @@ import {
   QueueClosedError,
   TooManyWaitingPopsError,
 } from "./errors.js";
+import { Handoff } from "./handoff.js";
 import { isValidPrefix } from "./keys.js";
 import { checkDuration, checkId, checkTopics, defaultLimits, type Limits } from "./limits.js";
 import { Notifier } from "./notifier.js";
@@ -86,6 +87,7 @@ class QueueHandle implements DelayQueue {
     this.store = new JobStore(this.redis, { prefix, shards, origin, staleLimit: 200 });
     this.pushes = pushCoalescer(this.store);
     this.reserves = reserveCoalescer(this.store);
+    const handoff = new Handoff(this.store, this.waiters, this.logger);
     this.scheduler =
       options.scheduler === false
         ? undefined
@@ -96,6 +98,9 @@ class QueueHandle implements DelayQueue {
             onReady: (topics, shard) => {
               for (const [topic, count] of topics) this.waiters.wake(topic, count, shard);
             },
+            claim: () => handoff.claim(),
+            unclaim: (demand) => handoff.unclaim(demand),
+            onReserved: (jobs, shard) => handoff.deliver(jobs, shard),
           });
     this.notifier = new Notifier(
       this.subscriber,
@@ -194,7 +199,7 @@ class QueueHandle implements DelayQueue {
     let lookFirst: number | undefined;
     while (!signal?.aborted) {
       // Park before looking, so news arriving during the reserve is not missed.
-      const waiter = timeoutMs > 0 && !this.closing ? this.waiters.add(topics) : undefined;
+      const waiter = timeoutMs > 0 && !this.closing ? this.waiters.add(topics, max) : undefined;
       let jobs: ReservedJob[];
       try {
         jobs = await this.reserveAny(topics, max, lookFirst);
@@ -205,17 +210,14 @@ class QueueHandle implements DelayQueue {
       if (jobs.length > 0) {
         // A wake-up that came during the look may be about a job it did not take: pass it on.
         if (waiter) this.unpark(waiter);
-        if (!signal?.aborted) return jobs;
-        // The caller left while the reserve was in flight: hand the jobs straight back.
-        await Promise.all(jobs.map((job) => this.store.release(job.id, job.token, 0, true)));
-        for (const job of jobs) this.waiters.wake(job.topic, 1, this.store.shardOf(job.id));
-        return [];
+        return this.taken(jobs, signal);
       }
       if (!waiter) return [];
       this.waiters.looked(waiter);
       // News that came during the look may be about a shard it had already passed: look again.
       const again = waiter.newsWhileLooking && performance.now() < deadline;
       const outcome = again ? "woken" : await waiter.wait(deadline - performance.now(), signal);
+      if (waiter.delivered) return this.taken(waiter.delivered, signal);
       if (outcome !== "woken" || this.closing) {
         this.unpark(waiter);
         return [];
@@ -223,6 +225,17 @@ class QueueHandle implements DelayQueue {
       this.waiters.remove(waiter);
       lookFirst = waiter.wokenShard;
     }
+    return [];
+  }
+
+  /** Jobs reserved for a pop: its answer, or, if the caller left meanwhile, handed straight back. */
+  private async taken(
+    jobs: ReservedJob[],
+    signal: AbortSignal | undefined,
+  ): Promise<ReservedJob[]> {
+    if (!signal?.aborted) return jobs;
+    await Promise.all(jobs.map((job) => this.store.release(job.id, job.token, 0, true)));
+    for (const job of jobs) this.waiters.wake(job.topic, 1, this.store.shardOf(job.id));
     return [];
   }
 

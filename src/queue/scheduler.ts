@@ -2,6 +2,10 @@ import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
 import type { RedisClock } from "./clock.js";
 import type { JobStore } from "./store.js";
+import type { ReservedJob } from "./types.js";
+
+/** Jobs to reserve straight for parked pops, per topic: `[topic, count]`. */
+export type Demand = readonly (readonly [string, number])[];
 
 export interface SchedulerOptions {
   /** Most jobs one promote call moves. */
@@ -11,6 +15,14 @@ export interface SchedulerOptions {
   logger: Logger;
   /** Told which topics got ready jobs in `shard`, so parked pops wake at once. */
   onReady(topics: Map<string, number>, shard: number): void;
+  /**
+   * What parked pops would take straight from a promote run; the scheduler
+   * gives the claim back with {@link unclaim} once the run has answered.
+   */
+  claim(): Demand;
+  unclaim(demand: Demand): void;
+  /** Jobs a promote run reserved for the demand it was given, to hand to the parked pops. */
+  onReserved(jobs: ReservedJob[], shard: number): void;
 }
 
 interface ShardTimer {
@@ -97,8 +109,15 @@ export class Scheduler {
       do {
         state.again = false;
         const sentAt = performance.now();
-        const result = await this.store.promote(shard, this.options.batchSize);
+        const demand = this.options.claim();
+        let result: Awaited<ReturnType<JobStore["promote"]>>;
+        try {
+          result = await this.store.promote(shard, this.options.batchSize, demand);
+        } finally {
+          this.options.unclaim(demand);
+        }
         this.clock.observe(result.now, sentAt, performance.now());
+        if (result.reserved.length > 0) this.options.onReserved(result.reserved, shard);
         if (result.topics.size > 0) this.options.onReady(result.topics, shard);
         nextDue = result.nextDue;
         state.again ||= result.more;

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { QueueError } from "./errors.js";
 import { notifyChannel, type ShardKeys, shardKeys, storedState } from "./keys.js";
+import type { Demand } from "./scheduler.js";
 import { defineScripts } from "./script-loader.js";
 import { shardOf } from "./shard.js";
 import type { Job, JobState, ReservedJob, SettleResult } from "./types.js";
@@ -15,7 +16,7 @@ interface ScriptCommands {
   dqFinish(...args: string[]): Promise<number>;
   dqDelete(...args: string[]): Promise<number>;
   dqRelease(...args: (string | number)[]): Promise<[number, string?, number?]>;
-  dqPromote(...args: (string | number)[]): Promise<(number | string)[]>;
+  dqPromoteBuffer(...args: (string | number)[]): Promise<Reply[]>;
   dqGetBuffer(...args: string[]): Promise<Reply[] | null>;
 }
 
@@ -27,8 +28,10 @@ export interface PromoteResult {
   nextDue: number | undefined;
   /** More entries were due than one call moves. */
   more: boolean;
-  /** Topics that got ready jobs, with how many each. */
+  /** Topics left with ready jobs, with how many each (those reserved below not counted). */
   topics: Map<string, number>;
+  /** Jobs reserved for the demand the call was given. */
+  reserved: ReservedJob[];
 }
 
 export interface ReleaseResult {
@@ -140,27 +143,7 @@ export class JobStore {
       String(this.options.staleLimit),
       String(max),
     );
-    const count = Number(reply[0]);
-    const jobs: ReservedJob[] = [];
-    for (let i = 0, at = 2; i < count; i++, at += 10) {
-      const [, id, topic, body, attempts, ttrMs, dueAt, reservedUntil, pushedAt, seq] = reply.slice(
-        at,
-        at + 10,
-      );
-      if (!(body instanceof Buffer)) throw new QueueError("internal", "malformed reserve reply");
-      jobs.push({
-        id: String(id),
-        topic: String(topic),
-        body,
-        state: "reserved",
-        attempts: Number(attempts),
-        ttrMs: Number(ttrMs),
-        dueAt: Number(dueAt),
-        reservedUntil: Number(reservedUntil),
-        pushedAt: Number(pushedAt),
-        token: String(seq),
-      });
-    }
+    const jobs = readReserved(reply, 2, Number(reply[0]));
     return { jobs, again: Number(reply[1]) === 1 };
   }
 
@@ -252,26 +235,38 @@ export class JobStore {
     };
   }
 
-  async promote(shard: number, limit: number): Promise<PromoteResult> {
+  /**
+   * Moves due jobs of `shard` to their ready lists, then reserves from those
+   * lists what `demand` asks for (parked pops of this process, per topic).
+   */
+  async promote(shard: number, limit: number, demand: Demand = []): Promise<PromoteResult> {
     const keys = this.shards[shard] as ShardKeys;
-    const [now, moved, nextDue, more, ...counts] = await this.scripts.dqPromote(
+    const reply = await this.scripts.dqPromoteBuffer(
       keys.jobs,
       keys.due,
+      keys.bodies,
       keys.base,
       limit,
       this.channel,
       this.options.origin,
+      shard,
+      this.options.staleLimit,
+      ...demand.flat(),
     );
-    const next = Number(nextDue);
+    const [now, moved, nextDue, more, countValues] = reply.slice(0, 5).map(Number) as number[];
     const topics = new Map<string, number>();
-    for (let i = 0; i + 1 < counts.length; i += 2)
-      topics.set(String(counts[i]), Number(counts[i + 1]));
+    let at = 5;
+    for (const end = at + (countValues ?? 0); at + 1 < end; at += 2) {
+      topics.set(String(reply[at]), Number(reply[at + 1]));
+    }
+    const next = nextDue ?? -1;
     return {
       topics,
-      now: Number(now),
-      moved: Number(moved),
+      now: now ?? 0,
+      moved: moved ?? 0,
       nextDue: next >= 0 ? next : undefined,
       more: more === 1,
+      reserved: readReserved(reply, at + 1, Number(reply[at])),
     };
   }
 
@@ -283,4 +278,29 @@ export class JobStore {
       ),
     );
   }
+}
+
+/** `count` jobs of a reserve-style reply, ten values each from `at`. */
+function readReserved(reply: Reply[], at: number, count: number): ReservedJob[] {
+  const jobs: ReservedJob[] = [];
+  for (let i = 0; i < count; i++, at += 10) {
+    const [, id, topic, body, attempts, ttrMs, dueAt, reservedUntil, pushedAt, seq] = reply.slice(
+      at,
+      at + 10,
+    );
+    if (!(body instanceof Buffer)) throw new QueueError("internal", "malformed reserve reply");
+    jobs.push({
+      id: String(id),
+      topic: String(topic),
+      body,
+      state: "reserved",
+      attempts: Number(attempts),
+      ttrMs: Number(ttrMs),
+      dueAt: Number(dueAt),
+      reservedUntil: Number(reservedUntil),
+      pushedAt: Number(pushedAt),
+      token: String(seq),
+    });
+  }
+  return jobs;
 }

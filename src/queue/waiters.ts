@@ -1,3 +1,5 @@
+import type { ReservedJob } from "./types.js";
+
 /** Why a parked pop stopped waiting. */
 export type WaitOutcome = "woken" | "timeout" | "aborted";
 
@@ -7,6 +9,8 @@ export class Waiter {
   wokenBy: string | undefined;
   /** The shard that news was about, when known: the pop looks there first. */
   wokenShard: number | undefined;
+  /** Jobs reserved for this waiter by the scheduler, when it was woken with them. */
+  delivered: ReservedJob[] | undefined;
   /**
    * News for one of its topics came while its pop was still looking (trying
    * the shards in turn): the look may have passed the shard the news is about.
@@ -14,13 +18,24 @@ export class Waiter {
   newsWhileLooking = false;
   private notify: (() => void) | undefined;
 
-  constructor(readonly topics: readonly string[]) {}
+  constructor(
+    readonly topics: readonly string[],
+    /** Most jobs its pop takes. */
+    readonly max: number,
+  ) {}
 
   wake(topic: string, shard?: number): void {
     if (this.wokenBy !== undefined) return;
     this.wokenBy = topic;
     this.wokenShard = shard;
     this.notify?.();
+  }
+
+  /** Wakes the waiter with jobs already reserved for it. */
+  deliver(jobs: ReservedJob[]): void {
+    if (this.wokenBy !== undefined) return;
+    this.delivered = jobs;
+    this.wake(jobs[0]?.topic ?? "");
   }
 
   /** Resolves when woken, after `ms`, or when `signal` aborts, whichever is first. */
@@ -63,8 +78,8 @@ export class WaiterRegistry {
   }
 
   /** Parks a waiter for `topics`; it counts as looking until {@link looked}. */
-  add(topics: readonly string[]): Waiter {
-    const waiter = new Waiter(topics);
+  add(topics: readonly string[], max = 1): Waiter {
+    const waiter = new Waiter(topics, max);
     for (const topic of topics) {
       addTo(this.byTopic, topic, waiter);
       addTo(this.lookingByTopic, topic, waiter);
@@ -101,6 +116,43 @@ export class WaiterRegistry {
       woken++;
     }
     return woken;
+  }
+
+  /**
+   * How many jobs each topic's waiters would take straight from the scheduler:
+   * waiters done looking that wait on that topic alone (a waiter on several
+   * topics must get the first of them that has a job, which only its own look
+   * can tell).
+   */
+  demand(): Map<string, number> {
+    const wanted = new Map<string, number>();
+    for (const [topic, set] of this.byTopic) {
+      const looking = this.lookingByTopic.get(topic);
+      let count = 0;
+      for (const waiter of set) {
+        if (waiter.topics.length === 1 && !looking?.has(waiter)) count += waiter.max;
+      }
+      if (count > 0) wanted.set(topic, count);
+    }
+    return wanted;
+  }
+
+  /**
+   * Hands reserved jobs of `topic` to its waiters done looking, oldest first,
+   * each taking up to its max; returns the jobs no waiter took.
+   */
+  deliver(topic: string, jobs: ReservedJob[]): ReservedJob[] {
+    const set = this.byTopic.get(topic);
+    const looking = this.lookingByTopic.get(topic);
+    let next = 0;
+    for (const waiter of [...(set ?? [])]) {
+      if (next >= jobs.length) break;
+      if (waiter.topics.length !== 1 || looking?.has(waiter)) continue;
+      this.remove(waiter);
+      waiter.deliver(jobs.slice(next, next + waiter.max));
+      next += waiter.max;
+    }
+    return jobs.slice(next);
   }
 
   /** Wakes everyone (shutdown, or news that may have been missed). */

@@ -31,53 +31,24 @@ local staleLimit, wanted = tonumber(ARGV[4]), tonumber(ARGV[5])
 --- @include "includes/announceDue"
 --- @include "includes/readJob"
 --- @include "includes/packJob"
+--- @include "includes/reserveReady"
 
 local reply = {0, 0}
-local count, stale = 0, 0
-local earliestId, earliestUntil
+local run = {stale = 0}
+local count = 0
 for i = 4, #KEYS do
-  while count < wanted do
-    local entry = rcall("LPOP", KEYS[i])
-    if not entry then
-      break
-    end
-    local sep = string.find(entry, ":", 1, true)
-    local taken = false
-    if sep then
-      local id = string.sub(entry, sep + 1)
-      local value = rcall("HGET", jobsKey, id)
-      local job = value and readJob(value)
-      if job and job.state == READY and seqText(job.seq) == string.sub(entry, 1, sep - 1) then
-        local body = jobBody(bodiesKey, id, value, job)
-        local until_ = dueMs(job.ttr)
-        job.state, job.attempts = RESERVED, job.attempts + 1
-        rcall("HSET", jobsKey, id, packJob(job, job.external and "" or body))
-        rcall("ZADD", dueKey, until_, id)
-        if not earliestUntil or until_ < earliestUntil then
-          earliestId, earliestUntil = id, until_
-        end
-        local n = #reply
-        reply[n + 1], reply[n + 2], reply[n + 3], reply[n + 4], reply[n + 5] = i - 4, id, job.topic, body, job.attempts
-        reply[n + 6], reply[n + 7], reply[n + 8] = job.ttr, job.due, until_
-        reply[n + 9], reply[n + 10] = job.pushed, job.seq
-        count = count + 1
-        taken = true
-      end
-    end
-    if not taken then
-      stale = stale + 1
-      if stale >= staleLimit then
-        reply[2] = 1
-        break
-      end
-    end
+  local taken, stopped = reserveReady(jobsKey, bodiesKey, dueKey, KEYS[i], i - 4, wanted - count, staleLimit, reply, run)
+  count = count + taken
+  if stopped then
+    reply[2] = 1
+    break
   end
-  if count >= wanted or reply[2] == 1 then
+  if count >= wanted then
     break
   end
 end
 reply[1] = count
-if earliestId then
-  announceDue(dueKey, earliestId, earliestUntil, channel, origin, shard)
+if run.earliestId then
+  announceDue(dueKey, run.earliestId, run.earliestUntil, channel, origin, shard)
 end
 return reply

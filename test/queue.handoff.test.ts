@@ -1,0 +1,89 @@
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { afterAll, describe, expect, it } from "vitest";
+import { Handoff } from "../src/queue/handoff.js";
+import { notifyChannel } from "../src/queue/keys.js";
+import { JobStore } from "../src/queue/store.js";
+import { WaiterRegistry } from "../src/queue/waiters.js";
+import { queueFactory, withRedis } from "./harness/index.js";
+
+const redis = withRedis();
+const openQueue = queueFactory(redis);
+const clients: Redis[] = [];
+afterAll(() => Promise.all(clients.map((c) => c.quit())));
+const client = () => {
+  const c = new Redis(redis.server.url);
+  clients.push(c);
+  return c;
+};
+
+describe("jobs reserved by the scheduler for parked pops", () => {
+  it("reach the parked pop from the promote call, announced to nobody else", async () => {
+    const queue = await openQueue({ shards: 1 });
+    const news: string[] = [];
+    const sub = client();
+    await sub.subscribe(notifyChannel(queue.prefix));
+    sub.on("message", (_channel, message: string) => news.push(message));
+    const popping = queue.pop(["mail"], { timeoutMs: 5000 });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const pushed = await queue.push({
+      topic: "mail",
+      id: "m1",
+      body: "b",
+      delayMs: 100,
+      ttrMs: 9000,
+    });
+    const job = await popping;
+    expect(job).toMatchObject({ id: "m1", attempts: 1, dueAt: pushed.dueAt });
+    expect(queue.waiting).toBe(0);
+    expect((await queue.get("m1"))?.state).toBe("reserved");
+    // A ready announcement would have woken other processes' pops for a job already taken.
+    expect(news.filter((m) => m.startsWith("r "))).toEqual([]);
+    expect(await queue.finish("m1", job?.token)).toBe("done");
+  });
+
+  it("hand a job back, first in line and its attempt undone, when its pop has gone", async () => {
+    const queue = await openQueue({ shards: 1 });
+    await queue.push({ topic: "mail", id: "m1", body: "b", delayMs: 0, ttrMs: 9000 });
+    await queue.push({ topic: "mail", id: "m2", body: "b", delayMs: 0, ttrMs: 9000 });
+    const taken = await queue.pop(["mail"]);
+    if (!taken) throw new Error("no job to hand back");
+    expect(taken.id).toBe("m1");
+    const store = new JobStore(client(), {
+      prefix: queue.prefix,
+      shards: 1,
+      origin: "test",
+      staleLimit: 100,
+    });
+    // No pop is parked any more: the job goes back.
+    new Handoff(store, new WaiterRegistry(), pino({ level: "silent" })).deliver([taken], 0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await queue.get("m1")).toMatchObject({ state: "ready", attempts: 0 });
+    expect((await queue.pop(["mail"]))?.id).toBe("m1");
+  });
+
+  it("go to several parked pops, each at most its max", async () => {
+    const queue = await openQueue({ shards: 2 });
+    const single = queue.pop(["t"], { timeoutMs: 5000 });
+    const batch = queue.popMany(["t"], 3, { timeoutMs: 5000 });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await queue.pushMany(
+      Array.from({ length: 6 }, (_, i) => ({
+        topic: "t",
+        id: `j${i}`,
+        body: "",
+        delayMs: 50,
+        ttrMs: 9000,
+      })),
+    );
+    const [one, many] = await Promise.all([single, batch]);
+    expect(one).not.toBeNull();
+    expect(many.length).toBeGreaterThanOrEqual(1);
+    expect(many.length).toBeLessThanOrEqual(3);
+    const ids = new Set([one?.id, ...many.map((j) => j.id)]);
+    expect(ids.size).toBe(1 + many.length);
+    // Whatever the pops did not take is still ready for the next one.
+    const rest = await queue.popMany(["t"], 10);
+    expect(rest.length + 1 + many.length).toBe(6);
+  });
+});
