@@ -66,3 +66,37 @@ describe("a woken pop", () => {
     }
   });
 });
+
+describe("a parked pop's look", () => {
+  const redis = withRedis();
+  const open = queueFactory(redis);
+
+  it("skips shards a look found empty with no news since, and still gets what lands there", async () => {
+    const queue = await open({ shards: 8, recheckIntervalMs: 60_000 });
+    const other = await open({ prefix: queue.prefix, shards: 8 });
+    const admin = new Redis(redis.server.url);
+    try {
+      const calls = async () => {
+        const stats = await admin.info("commandstats");
+        return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+      };
+      await other.push({ topic: "warm", id: "warm", body: "", delayMs: 0, ttrMs: 1000 });
+      await queue.pop(["warm"]);
+      expect(await queue.pop(["skip"], { timeoutMs: 20 })).toBeNull();
+      const before = await calls();
+      expect(await queue.pop(["skip"], { timeoutMs: 20 })).toBeNull();
+      // Every shard was seen empty, and nothing happened since: no reserve at all.
+      expect((await calls()) - before).toBe(0);
+      // A job pushed by another process lands in a skipped shard; its news wakes the pop.
+      const popping = queue.pop(["skip"], { timeoutMs: 5000 });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await other.push({ topic: "skip", id: "s1", body: "", delayMs: 0, ttrMs: 1000 });
+      expect((await popping)?.id).toBe("s1");
+      // A pop that looks once looks everywhere: it must see what others acknowledged.
+      await other.push({ topic: "skip", id: "s2", body: "", delayMs: 0, ttrMs: 1000 });
+      expect((await queue.pop(["skip"]))?.id).toBe("s2");
+    } finally {
+      await admin.quit();
+    }
+  });
+});

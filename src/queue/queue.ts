@@ -110,6 +110,7 @@ class QueueHandle implements DelayQueue {
         onReady: (topic, count) => this.waiters.wake(topic, count),
         onDue: (shard, dueMs) => this.scheduler?.hint(shard, dueMs),
         onResync: () => {
+          this.waiters.hints.forgetAll();
           this.scheduler?.kickAll();
           void this.recheck();
         },
@@ -202,7 +203,7 @@ class QueueHandle implements DelayQueue {
       const waiter = timeoutMs > 0 && !this.closing ? this.waiters.add(topics, max) : undefined;
       let jobs: ReservedJob[];
       try {
-        jobs = await this.reserveAny(topics, max, lookFirst);
+        jobs = await this.reserveAny(topics, max, lookFirst, waiter !== undefined);
       } catch (error) {
         if (waiter) this.unpark(waiter);
         throw error;
@@ -246,14 +247,25 @@ class QueueHandle implements DelayQueue {
     if (topic !== undefined && !this.closing) this.waiters.wake(topic, 1, waiter.wokenShard);
   }
 
-  /** Reserves up to `max` jobs, shard by shard in {@link shardOrder}, until it has them or has tried every shard. */
+  /**
+   * Reserves up to `max` jobs, shard by shard in {@link shardOrder}, until it has them or
+   * has tried every shard; a parked pop of one topic skips shards its hints say are empty.
+   */
   private async reserveAny(
     topics: readonly string[],
     max: number,
     lookFirst: number | undefined,
+    parked: boolean,
   ): Promise<ReservedJob[]> {
     const taken: ReservedJob[] = [];
+    const [topic] = topics;
+    const hints = this.waiters.hints;
+    // Only a parked pop may skip a shard: news of a job landing there meanwhile wakes it.
+    // A pop that looks once must see every job acknowledged before it, whoever pushed it.
+    const single = parked && topics.length === 1 && topic !== undefined;
     for (const shard of await this.shardOrder(topics, lookFirst)) {
+      if (single && hints.isEmpty(topic, shard)) continue;
+      const version = single ? hints.version(topic) : 0;
       this.pushes.flush();
       let result = await this.reserves.add({ shard, topics, max: max - taken.length });
       taken.push(...result.jobs);
@@ -261,6 +273,7 @@ class QueueHandle implements DelayQueue {
         result = await this.reserves.add({ shard, topics, max: max - taken.length });
         taken.push(...result.jobs);
       }
+      if (single && taken.length < max) hints.lookedEmpty(topic, shard, version);
       const earliest = result.jobs.reduce((at, job) => Math.min(at, job.reservedUntil), Infinity);
       if (earliest < Infinity) this.scheduler?.hint(shard, earliest);
       if (taken.length >= max) break;

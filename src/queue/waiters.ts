@@ -1,3 +1,4 @@
+import { ReadyHints } from "./ready-hints.js";
 import type { ReservedJob } from "./types.js";
 
 /** Why a parked pop stopped waiting. */
@@ -72,6 +73,8 @@ export class WaiterRegistry {
   private readonly byTopic = new Map<string, Set<Waiter>>();
   private readonly lookingByTopic = new Map<string, Set<Waiter>>();
   private count = 0;
+  /** Every piece of news passes through {@link wake}, so the hints live here. */
+  readonly hints = new ReadyHints();
 
   get size(): number {
     return this.count;
@@ -105,6 +108,7 @@ export class WaiterRegistry {
 
   /** Wakes up to `count` waiters of `topic` (whose jobs are in `shard`, when known); returns how many woke. */
   wake(topic: string, count: number, shard?: number): number {
+    this.hints.news(topic, shard);
     for (const waiter of this.lookingByTopic.get(topic) ?? []) waiter.newsWhileLooking = true;
     const set = this.byTopic.get(topic);
     if (!set) return 0;
