@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { InvalidArgumentError, JobExistsError } from "../src/index.js";
-import { queueFactory, withRedis } from "./harness/index.js";
+import { queueFactory, scriptCalls, withRedis } from "./harness/index.js";
 
 const redis = withRedis();
 const openQueue = queueFactory(redis);
@@ -10,14 +10,10 @@ const job = { topic: "mail", id: "j1", body: "hello", delayMs: 60_000, ttrMs: 50
 let admin: Redis | undefined;
 afterAll(() => admin?.quit());
 
-/** Script calls Redis has run so far (a script's first call is an EVAL, later ones EVALSHA). */
-async function scriptCalls(): Promise<number> {
+const scriptsRun = () => {
   admin ??= new Redis(redis.server.url);
-  const stats = await admin.info("commandstats");
-  const calls = (command: string) =>
-    Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
-  return calls("eval") + calls("evalsha");
-}
+  return scriptCalls(admin);
+};
 
 describe("pops made in the same turn", () => {
   it("share one reserve call per shard, each job handed to one pop only", async () => {
@@ -25,12 +21,12 @@ describe("pops made in the same turn", () => {
     await queue.pushMany(
       Array.from({ length: 30 }, (_, i) => ({ ...job, id: `p${i}`, delayMs: 0 })),
     );
-    const before = await scriptCalls();
+    const before = await scriptsRun();
     const popped = await Promise.all([
       queue.popMany(["mail"], 5),
       ...Array.from({ length: 40 }, () => queue.pop(["mail"])),
     ]);
-    expect(await scriptCalls()).toBe(before + 1);
+    expect(await scriptsRun()).toBe(before + 1);
     const [batch, ...singles] = popped as [unknown[], ...(unknown | null)[]];
     expect(batch).toHaveLength(5);
     const ids = [...(batch as { id: string }[]), ...(singles.filter(Boolean) as { id: string }[])]
@@ -45,11 +41,11 @@ describe("pops made in the same turn", () => {
 describe("pushes made in the same turn", () => {
   it("go to Redis as one script call per shard, each caller getting its own result", async () => {
     const queue = await openQueue({ shards: 3, scheduler: false });
-    const before = await scriptCalls();
+    const before = await scriptsRun();
     const results = await Promise.all(
       Array.from({ length: 300 }, (_, i) => queue.push({ ...job, id: `c${i}`, delayMs: 1000 + i })),
     );
-    expect(await scriptCalls()).toBeLessThanOrEqual(before + 3);
+    expect(await scriptsRun()).toBeLessThanOrEqual(before + 3);
     for (const [i, result] of results.entries()) {
       const stored = await queue.get(`c${i}`);
       expect(stored?.dueAt).toBe(result.dueAt);

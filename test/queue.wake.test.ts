@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { withRedis } from "./harness/index.js";
+import { scriptCalls, withRedis } from "./harness/index.js";
 import { uniquePrefix } from "./harness/prefix.js";
 import { queueFactory } from "./harness/queue.js";
 
@@ -45,10 +45,7 @@ describe("a woken pop", () => {
     const queue = await open({ shards: 8 });
     const admin = new Redis(redis.server.url);
     try {
-      const reserves = async () => {
-        const stats = await admin.info("commandstats");
-        return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
-      };
+      const reserves = () => scriptCalls(admin);
       // Load the scripts, so that every later call is one EVALSHA.
       await queue.push({ topic: "warm", id: "warm", body: "", delayMs: 0, ttrMs: 1000 });
       await queue.pop(["warm"]);
@@ -76,10 +73,7 @@ describe("a parked pop's look", () => {
     const other = await open({ prefix: queue.prefix, shards: 8 });
     const admin = new Redis(redis.server.url);
     try {
-      const calls = async () => {
-        const stats = await admin.info("commandstats");
-        return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
-      };
+      const calls = () => scriptCalls(admin);
       await other.push({ topic: "warm", id: "warm", body: "", delayMs: 0, ttrMs: 1000 });
       await queue.pop(["warm"]);
       expect(await queue.pop(["skip"], { timeoutMs: 20 })).toBeNull();
