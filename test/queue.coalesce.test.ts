@@ -38,6 +38,41 @@ describe("pops made in the same turn", () => {
   });
 });
 
+describe("finishes made in the same turn", () => {
+  it("go as one script call per shard, each with its own result", async () => {
+    const queue = await openQueue({ shards: 1 });
+    await queue.pushMany(
+      Array.from({ length: 4 }, (_, i) => ({ ...job, id: `f${i}`, delayMs: 0 })),
+    );
+    const [a, b, c] = await queue.popMany(["mail"], 3);
+    if (!a || !b || !c) throw new Error("expected three jobs");
+    const before = await scriptsRun();
+    const results = await Promise.all([
+      queue.finish(a.id, a.token),
+      queue.finish(b.id, "999"),
+      queue.finish("nobody"),
+      queue.finish(c.id),
+      queue.finish("f3"),
+    ]);
+    expect(await scriptsRun()).toBe(before + 1);
+    expect(results).toEqual(["done", "not_reserved", "not_found", "done", "done"]);
+    expect(await queue.get(a.id)).toBeNull();
+    expect((await queue.get(b.id))?.state).toBe("reserved");
+  });
+
+  it("reach Redis before a push of the same id made after them", async () => {
+    const queue = await openQueue();
+    await queue.push(job);
+    // The first push schedules the turn's push batch ahead of the finish batch.
+    await Promise.all([
+      queue.push({ ...job, id: "other" }),
+      queue.finish("j1"),
+      queue.push({ ...job, body: "again" }),
+    ]);
+    expect((await queue.get("j1"))?.body.toString()).toBe("again");
+  });
+});
+
 describe("pushes made in the same turn", () => {
   it("go to Redis as one script call per shard, each caller getting its own result", async () => {
     const queue = await openQueue({ shards: 3, scheduler: false });

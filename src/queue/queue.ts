@@ -10,6 +10,7 @@ import {
   QueueClosedError,
   TooManyWaitingPopsError,
 } from "./errors.js";
+import { type FinishRequest, finishCoalescer } from "./finish-coalescer.js";
 import { Handoff } from "./handoff.js";
 import { isValidPrefix } from "./keys.js";
 import { checkDuration, checkId, checkTopics, defaultLimits, type Limits } from "./limits.js";
@@ -30,6 +31,9 @@ import type {
   SettleResult,
 } from "./types.js";
 import { type Waiter, WaiterRegistry } from "./waiters.js";
+
+/** A batch of coalesced calls, as `track` flushes it. */
+type Flushable = { flush(): void };
 
 /** Connects to Redis, subscribes to notifications and starts the scheduler. */
 export async function createDelayQueue(options: DelayQueueOptions = {}): Promise<DelayQueue> {
@@ -58,6 +62,7 @@ class QueueHandle implements DelayQueue {
   private readonly store: JobStore;
   private readonly pushes: TurnBatch<StoredPush, CoalescedPush>;
   private readonly reserves: TurnBatch<ReserveRequest, ReserveShare>;
+  private readonly finishes: TurnBatch<FinishRequest, SettleResult>;
   private readonly clock = new RedisClock();
   private readonly waiters = new WaiterRegistry();
   private readonly scheduler: Scheduler | undefined;
@@ -87,6 +92,7 @@ class QueueHandle implements DelayQueue {
     this.store = new JobStore(this.redis, { prefix, shards, origin, staleLimit: 200 });
     this.pushes = pushCoalescer(this.store);
     this.reserves = reserveCoalescer(this.store);
+    this.finishes = finishCoalescer(this.store);
     const handoff = new Handoff(this.store, this.waiters, this.logger);
     this.scheduler =
       options.scheduler === false
@@ -143,7 +149,7 @@ class QueueHandle implements DelayQueue {
       if (job.delayMs === 0) this.waiters.wake(job.topic, 1, result.shard);
       else this.scheduler?.hint(result.shard, result.dueAt);
       return { dueAt: result.dueAt, replaced: result.replaced };
-    }, "none");
+    }, [this.finishes]);
   }
 
   pushMany(inputs: readonly PushInput[]): Promise<PushManyResult[]> {
@@ -187,7 +193,7 @@ class QueueHandle implements DelayQueue {
       } finally {
         this.longPollCount--;
       }
-    }, "pushes");
+    }, [this.pushes]);
   }
 
   private async popLoop(
@@ -319,7 +325,10 @@ class QueueHandle implements DelayQueue {
   }
 
   finish(id: string, token = ""): Promise<SettleResult> {
-    return this.track(() => this.store.finish(checkId(id, this.limits), token));
+    return this.track(
+      () => this.finishes.add({ id: checkId(id, this.limits), token }),
+      [this.pushes],
+    );
   }
 
   release(id: string, options: { token?: string; delayMs?: number } = {}): Promise<SettleResult> {
@@ -349,14 +358,15 @@ class QueueHandle implements DelayQueue {
 
   /**
    * Runs a call of the public API: refused once closing, counted in flight until settled.
-   * Pushes and pops waiting to be coalesced go first (`flush`), so that a call naming a
-   * job reaches Redis after every push and pop made before it; a pop flushes pushes only,
-   * and a push nothing, so that they can still be coalesced.
+   * Calls waiting to be coalesced go first (`flush`: all of them unless the call names
+   * fewer), so that a call reaches Redis after those made before it that it could
+   * conflict with: a push after finishes, a pop or a finish after pushes, anything else
+   * after all of them. A pop and a finish made in the same turn are concurrent calls and
+   * either order is one they could have had, so they coalesce side by side.
    */
-  private track<T>(call: () => Promise<T>, flush: "all" | "pushes" | "none" = "all"): Promise<T> {
+  private track<T>(call: () => Promise<T>, flush?: readonly Flushable[]): Promise<T> {
     if (this.closing) return Promise.reject(new QueueClosedError());
-    if (flush !== "none") this.pushes.flush();
-    if (flush === "all") this.reserves.flush();
+    for (const batch of flush ?? [this.pushes, this.reserves, this.finishes]) batch.flush();
     let promise: Promise<T>;
     try {
       promise = call();

@@ -14,6 +14,7 @@ interface ScriptCommands {
   dqPushBatch(...args: (string | number | Buffer)[]): Promise<number[]>;
   dqReserveBuffer(numKeys: number, ...args: string[]): Promise<Reply[]>;
   dqFinish(...args: string[]): Promise<number>;
+  dqFinishBatch(...args: string[]): Promise<number[]>;
   dqDelete(...args: string[]): Promise<number>;
   dqRelease(...args: (string | number)[]): Promise<[number, string?, number?]>;
   dqPromoteBuffer(...args: (string | number)[]): Promise<Reply[]>;
@@ -183,6 +184,18 @@ export class JobStore {
       settled[await this.scripts.dqFinish(keys.jobs, keys.bodies, keys.due, id, token)] ??
       "not_found"
     );
+  }
+
+  /** Finishes jobs that all hash to `shard` in one script call; per job, in order, its result. */
+  async finishBatch(
+    shard: number,
+    jobs: readonly { id: string; token: string }[],
+  ): Promise<SettleResult[]> {
+    const keys = this.shards[shard] as ShardKeys;
+    const args: string[] = [];
+    for (const job of jobs) args.push(job.id, job.token);
+    const codes = await this.scripts.dqFinishBatch(keys.jobs, keys.bodies, keys.due, ...args);
+    return jobs.map((_, i) => settled[codes[i] ?? -1] ?? "not_found");
   }
 
   async delete(id: string): Promise<boolean> {

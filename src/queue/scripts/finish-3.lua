@@ -21,18 +21,6 @@ local jobsKey, bodiesKey, dueKey = KEYS[1], KEYS[2], KEYS[3]
 local id, token = ARGV[1], ARGV[2]
 
 --- @include "includes/readJob"
+--- @include "includes/finishJob"
 
-local value = rcall("HGET", jobsKey, id)
-if not value then
-  return -1
-end
-local state, seq, external = jobStateSeq(value)
-if token ~= "" and (state ~= RESERVED or token ~= seqText(seq)) then
-  return 0
-end
-rcall("HDEL", jobsKey, id)
-if external then
-  rcall("HDEL", bodiesKey, id)
-end
-rcall("ZREM", dueKey, id)
-return 1
+return finishJob(jobsKey, bodiesKey, dueKey, id, token)
