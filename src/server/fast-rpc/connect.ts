@@ -7,8 +7,8 @@ import { codeToHttpStatus, errorToJsonBytes } from "@connectrpc/connect/protocol
 import type { CallContext } from "./call-context.js";
 import { BodyCollector } from "./framing.js";
 import { header } from "./header.js";
-import { CallSignal, invoke } from "./invoke.js";
 import type { FastMethod } from "./methods.js";
+import { readBody, runCall } from "./run-call.js";
 
 /** What the fast path takes as Connect unary: binary protobuf only; JSON stays with connect-es. */
 export const connectProtoType = /^application\/proto$/i;
@@ -115,41 +115,23 @@ function serveConnect(
     return;
   }
 
-  const { body: source } = exchange;
   const body = new BodyCollector(context.limitBytes, false);
-  const onData = (chunk: Buffer) => {
-    try {
-      body.push(chunk);
-    } catch (error) {
-      source.off("data", onData);
-      source.off("end", onEnd);
-      fail(error as ConnectError, false);
-    }
-  };
-  const onEnd = () => {
-    const call = method.waits ? new CallSignal(timeoutMs) : undefined;
-    // Removed before the answer goes out: a close while it listens is the client leaving.
-    const onClose = call ? () => call.cancel() : undefined;
-    if (onClose) exchange.closes.once("close", onClose);
-    invoke(
-      method,
-      body.bytes(),
-      call?.signal,
-      context.authorized(header(headers.authorization)),
-    ).then(
-      (response) => {
-        if (onClose) exchange.closes.off("close", onClose);
-        call?.done();
-        exchange.respond(200, PROTO, response, true);
-        done(undefined);
-      },
-      (error: ConnectError) => {
-        if (onClose) exchange.closes.off("close", onClose);
-        call?.done();
-        fail(error);
-      },
-    );
-  };
-  source.on("data", onData);
-  source.once("end", onEnd);
+  readBody(
+    exchange.body,
+    body,
+    () =>
+      runCall({
+        method,
+        message: body.bytes(),
+        timeoutMs,
+        closes: exchange.closes,
+        authorized: context.authorized(header(headers.authorization)),
+        onResponse: (response) => {
+          exchange.respond(200, PROTO, response, true);
+          done(undefined);
+        },
+        onError: (error) => fail(error),
+      }),
+    (error) => fail(error, false),
+  );
 }

@@ -3,8 +3,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { CallContext } from "./call-context.js";
 import { BodyCollector, frame, percentEncode } from "./framing.js";
 import { header } from "./header.js";
-import { CallSignal, invoke } from "./invoke.js";
 import type { FastMethod } from "./methods.js";
+import { readBody, runCall } from "./run-call.js";
 
 /** What the fast path takes as gRPC: binary protobuf, any spelling connect-es reads as such. */
 export const grpcProtoType = /^application\/grpc(?:\+proto)?$/i;
@@ -42,16 +42,7 @@ export function serveGrpc(
   }
 
   const body = new BodyCollector(context.limitBytes, true);
-  const onData = (chunk: Buffer) => {
-    try {
-      body.push(chunk);
-    } catch (error) {
-      stream.off("data", onData);
-      stream.off("end", onEnd);
-      fail(error as ConnectError, false);
-    }
-  };
-  const onEnd = () => {
+  const onBody = () => {
     let message: Buffer;
     try {
       message = body.message();
@@ -59,25 +50,20 @@ export function serveGrpc(
       fail(error as ConnectError);
       return;
     }
-    const call = method.waits ? new CallSignal(timeoutMs) : undefined;
-    const onClose = call ? () => call.cancel() : undefined;
-    if (onClose) stream.once("close", onClose);
-    invoke(method, message, call?.signal, context.authorized(header(headers.authorization))).then(
-      (response) => {
-        if (onClose) stream.off("close", onClose);
-        call?.done();
+    runCall({
+      method,
+      message,
+      timeoutMs,
+      closes: stream,
+      authorized: context.authorized(header(headers.authorization)),
+      onResponse: (response) => {
         answer(stream, response);
         done(undefined);
       },
-      (error: ConnectError) => {
-        if (onClose) stream.off("close", onClose);
-        call?.done();
-        fail(error);
-      },
-    );
+      onError: (error) => fail(error),
+    });
   };
-  stream.on("data", onData);
-  stream.once("end", onEnd);
+  readBody(stream, body, onBody, (error) => fail(error, false));
 }
 
 function answer(stream: ServerHttp2Stream, response: Uint8Array): void {
