@@ -15,10 +15,12 @@ import { Handoff } from "./handoff.js";
 import { isValidPrefix } from "./keys.js";
 import { checkDuration, checkId, checkTopics, defaultLimits, type Limits } from "./limits.js";
 import { Notifier } from "./notifier.js";
+import { PopLoop } from "./pop-loop.js";
 import { type CoalescedPush, pushCoalescer } from "./push-coalescer.js";
 import { checkPush, checkPushes, storeMany } from "./push-many.js";
 import { type ReserveRequest, type ReserveShare, reserveCoalescer } from "./reserve-coalescer.js";
 import { Scheduler } from "./scheduler.js";
+import { ShardLook } from "./shard-look.js";
 import { JobStore, type StoredPush } from "./store.js";
 import type { TurnBatch } from "./turn-batch.js";
 import type {
@@ -30,7 +32,7 @@ import type {
   ReservedJob,
   SettleResult,
 } from "./types.js";
-import { type Waiter, WaiterRegistry } from "./waiters.js";
+import { WaiterRegistry } from "./waiters.js";
 
 /** A batch of coalesced calls, as `track` flushes it. */
 type Flushable = { flush(): void };
@@ -63,6 +65,7 @@ class QueueHandle implements DelayQueue {
   private readonly pushes: TurnBatch<StoredPush, CoalescedPush>;
   private readonly reserves: TurnBatch<ReserveRequest, ReserveShare>;
   private readonly finishes: TurnBatch<FinishRequest, SettleResult>;
+  private readonly pops: PopLoop;
   private readonly clock = new RedisClock();
   private readonly waiters = new WaiterRegistry();
   private readonly scheduler: Scheduler | undefined;
@@ -71,7 +74,6 @@ class QueueHandle implements DelayQueue {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly recheckIntervalMs: number;
   private recheckTimer: NodeJS.Timeout | undefined;
-  private rotation = 0;
   private longPollCount = 0;
   private closing: Promise<void> | undefined;
 
@@ -93,6 +95,19 @@ class QueueHandle implements DelayQueue {
     this.pushes = pushCoalescer(this.store);
     this.reserves = reserveCoalescer(this.store);
     this.finishes = finishCoalescer(this.store);
+    const look = new ShardLook({
+      store: this.store,
+      waiters: this.waiters,
+      reserves: this.reserves,
+      flushPushes: () => this.pushes.flush(),
+      reservedUntil: (shard, dueMs) => this.scheduler?.hint(shard, dueMs),
+    });
+    this.pops = new PopLoop({
+      store: this.store,
+      waiters: this.waiters,
+      look,
+      closing: () => this.closing !== undefined,
+    });
     const handoff = new Handoff(this.store, this.waiters, this.logger);
     this.scheduler =
       options.scheduler === false
@@ -180,133 +195,20 @@ class QueueHandle implements DelayQueue {
         0,
         this.limits.maxPopTimeoutMs,
       );
-      if (timeoutMs === 0) return this.popLoop(wanted, count, 0, options.signal);
+      if (timeoutMs === 0) return this.pops.run(wanted, count, 0, options.signal);
       if (this.longPollCount >= this.limits.maxWaitingPops) {
         // Full: jobs that are ready now are still handed out; only waiting is refused.
-        const jobs = await this.popLoop(wanted, count, 0, options.signal);
+        const jobs = await this.pops.run(wanted, count, 0, options.signal);
         if (jobs.length > 0) return jobs;
         throw new TooManyWaitingPopsError(this.limits.maxWaitingPops);
       }
       this.longPollCount++;
       try {
-        return await this.popLoop(wanted, count, timeoutMs, options.signal);
+        return await this.pops.run(wanted, count, timeoutMs, options.signal);
       } finally {
         this.longPollCount--;
       }
     }, [this.pushes]);
-  }
-
-  private async popLoop(
-    topics: string[],
-    max: number,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-  ): Promise<ReservedJob[]> {
-    const deadline = performance.now() + timeoutMs;
-    let lookFirst: number | undefined;
-    while (!signal?.aborted) {
-      // Park before looking, so news arriving during the reserve is not missed.
-      const waiter = timeoutMs > 0 && !this.closing ? this.waiters.add(topics, max) : undefined;
-      let jobs: ReservedJob[];
-      try {
-        jobs = await this.reserveAny(topics, max, lookFirst, waiter !== undefined);
-      } catch (error) {
-        if (waiter) this.unpark(waiter);
-        throw error;
-      }
-      if (jobs.length > 0) {
-        // A wake-up that came during the look may be about a job it did not take: pass it on.
-        if (waiter) this.unpark(waiter);
-        return this.taken(jobs, signal);
-      }
-      if (!waiter) return [];
-      this.waiters.looked(waiter);
-      // News that came during the look may be about a shard it had already passed: look again.
-      const again = waiter.newsWhileLooking && performance.now() < deadline;
-      const outcome = again ? "woken" : await waiter.wait(deadline - performance.now(), signal);
-      if (waiter.delivered) return this.taken(waiter.delivered, signal);
-      if (outcome !== "woken" || this.closing) {
-        this.unpark(waiter);
-        return [];
-      }
-      this.waiters.remove(waiter);
-      lookFirst = waiter.wokenShard;
-    }
-    return [];
-  }
-
-  /** Jobs reserved for a pop: its answer, or, if the caller left meanwhile, handed straight back. */
-  private async taken(
-    jobs: ReservedJob[],
-    signal: AbortSignal | undefined,
-  ): Promise<ReservedJob[]> {
-    if (!signal?.aborted) return jobs;
-    await Promise.all(jobs.map((job) => this.store.release(job.id, job.token, 0, true)));
-    for (const job of jobs) this.waiters.wake(job.topic, 1, this.store.shardOf(job.id));
-    return [];
-  }
-
-  /** Unparks `waiter`; news it received but did not use passes to the next waiter. */
-  private unpark(waiter: Waiter): void {
-    this.waiters.remove(waiter);
-    const topic = waiter.wokenBy;
-    if (topic !== undefined && !this.closing) this.waiters.wake(topic, 1, waiter.wokenShard);
-  }
-
-  /**
-   * Reserves up to `max` jobs, shard by shard in {@link shardOrder}, until it has them or
-   * has tried every shard; a parked pop of one topic skips shards its hints say are empty.
-   */
-  private async reserveAny(
-    topics: readonly string[],
-    max: number,
-    lookFirst: number | undefined,
-    parked: boolean,
-  ): Promise<ReservedJob[]> {
-    const taken: ReservedJob[] = [];
-    const [topic] = topics;
-    const hints = this.waiters.hints;
-    // Only a parked pop may skip a shard: news of a job landing there meanwhile wakes it.
-    // A pop that looks once must see every job acknowledged before it, whoever pushed it.
-    const single = parked && topics.length === 1 && topic !== undefined;
-    for (const shard of await this.shardOrder(topics, lookFirst)) {
-      if (single && hints.isEmpty(topic, shard)) continue;
-      const version = single ? hints.version(topic) : 0;
-      this.pushes.flush();
-      let result = await this.reserves.add({ shard, topics, max: max - taken.length });
-      taken.push(...result.jobs);
-      while (result.again && taken.length < max) {
-        result = await this.reserves.add({ shard, topics, max: max - taken.length });
-        taken.push(...result.jobs);
-      }
-      if (single && taken.length < max) hints.lookedEmpty(topic, shard, version);
-      const earliest = result.jobs.reduce((at, job) => Math.min(at, job.reservedUntil), Infinity);
-      if (earliest < Infinity) this.scheduler?.hint(shard, earliest);
-      if (taken.length >= max) break;
-    }
-    return taken;
-  }
-
-  /**
-   * Shards to try, in order. One topic: the shard the news that woke the pop
-   * was about, if any, then round-robin, since any shard's oldest job will do.
-   * Several: look first, so a later topic in one shard does not win over an
-   * earlier topic in another.
-   */
-  private async shardOrder(
-    topics: readonly string[],
-    lookFirst: number | undefined,
-  ): Promise<number[]> {
-    const count = this.store.shards.length;
-    const start = lookFirst ?? this.rotation++ % count;
-    const rotated = Array.from({ length: count }, (_, i) => (start + i) % count);
-    if (count === 1 || topics.length === 1) return rotated;
-    const lengths = await this.store.readyLengths(topics);
-    const rank = (shard: number) => {
-      const index = lengths.findIndex((perShard) => (perShard[shard] ?? 0) > 0);
-      return index === -1 ? Number.POSITIVE_INFINITY : index;
-    };
-    return rotated.filter((shard) => rank(shard) < Infinity).sort((a, b) => rank(a) - rank(b));
   }
 
   /** Safety net under lost notifications: wake waiters of topics that have ready entries. */
