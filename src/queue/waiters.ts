@@ -72,6 +72,8 @@ export class Waiter {
 export class WaiterRegistry {
   private readonly byTopic = new Map<string, Set<Waiter>>();
   private readonly lookingByTopic = new Map<string, Set<Waiter>>();
+  /** What {@link demand} reports, kept as waiters start and stop waiting. */
+  private readonly waitingDemand = new Map<string, number>();
   private count = 0;
   /** Every piece of news passes through {@link wake}, so the hints live here. */
   readonly hints = new ReadyHints();
@@ -93,17 +95,40 @@ export class WaiterRegistry {
 
   /** The pop of `waiter` is done looking; from now on it only waits. */
   looked(waiter: Waiter): void {
-    for (const topic of waiter.topics) deleteFrom(this.lookingByTopic, topic, waiter);
+    const [topic] = waiter.topics;
+    if (this.stopLooking(waiter) && topic !== undefined && this.byTopic.get(topic)?.has(waiter)) {
+      this.addDemand(waiter, 1);
+    }
   }
 
   /** Unparks `waiter`; safe to call when it is already gone. */
   remove(waiter: Waiter): void {
-    this.looked(waiter);
+    const wasLooking = this.stopLooking(waiter);
     let found = false;
     for (const topic of waiter.topics) {
       if (deleteFrom(this.byTopic, topic, waiter)) found = true;
     }
-    if (found) this.count--;
+    if (!found) return;
+    this.count--;
+    if (!wasLooking) this.addDemand(waiter, -1);
+  }
+
+  /** True if `waiter` was still looking. */
+  private stopLooking(waiter: Waiter): boolean {
+    let was = false;
+    for (const topic of waiter.topics) {
+      if (deleteFrom(this.lookingByTopic, topic, waiter)) was = true;
+    }
+    return was;
+  }
+
+  /** Counts a waiting single-topic waiter in (`sign` 1) or out (-1) of its topic's demand. */
+  private addDemand(waiter: Waiter, sign: 1 | -1): void {
+    const [topic] = waiter.topics;
+    if (waiter.topics.length !== 1 || topic === undefined) return;
+    const total = (this.waitingDemand.get(topic) ?? 0) + sign * waiter.max;
+    if (total > 0) this.waitingDemand.set(topic, total);
+    else this.waitingDemand.delete(topic);
   }
 
   /** Wakes up to `count` waiters of `topic` (whose jobs are in `shard`, when known); returns how many woke. */
@@ -128,17 +153,8 @@ export class WaiterRegistry {
    * topics must get the first of them that has a job, which only its own look
    * can tell).
    */
-  demand(): Map<string, number> {
-    const wanted = new Map<string, number>();
-    for (const [topic, set] of this.byTopic) {
-      const looking = this.lookingByTopic.get(topic);
-      let count = 0;
-      for (const waiter of set) {
-        if (waiter.topics.length === 1 && !looking?.has(waiter)) count += waiter.max;
-      }
-      if (count > 0) wanted.set(topic, count);
-    }
-    return wanted;
+  demand(): ReadonlyMap<string, number> {
+    return this.waitingDemand;
   }
 
   /**
@@ -149,7 +165,8 @@ export class WaiterRegistry {
     const set = this.byTopic.get(topic);
     const looking = this.lookingByTopic.get(topic);
     let next = 0;
-    for (const waiter of [...(set ?? [])]) {
+    // Removing the current element while iterating a Set is safe.
+    for (const waiter of set ?? []) {
       if (next >= jobs.length) break;
       if (waiter.topics.length !== 1 || looking?.has(waiter)) continue;
       this.remove(waiter);
