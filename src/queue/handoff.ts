@@ -56,11 +56,23 @@ export class Handoff {
 
   private async giveBack(job: ReservedJob, shard: number): Promise<void> {
     try {
-      await this.store.release(job.id, job.token, 0, true);
-      this.waiters.wake(job.topic, 1, shard);
+      await handBack(this.store, this.waiters, job);
     } catch (err) {
       // Its ttr brings it back: late, never lost.
       this.logger.warn({ err, shard }, "could not hand back a job reserved for a pop that left");
     }
   }
+}
+
+/**
+ * Puts a job reserved for a pop that is no longer there back at the head of
+ * its list, the attempt undone, and tells the waiters.
+ */
+export async function handBack(
+  store: JobStore,
+  waiters: WaiterRegistry,
+  job: ReservedJob,
+): Promise<void> {
+  await store.release(job.id, job.token, 0, true);
+  waiters.wake(job.topic, 1, store.shardOf(job.id));
 }

@@ -1,3 +1,4 @@
+import { handBack } from "./handoff.js";
 import type { ShardLook } from "./shard-look.js";
 import type { JobStore } from "./store.js";
 import type { ReservedJob } from "./types.js";
@@ -67,9 +68,8 @@ export class PopLoop {
     signal: AbortSignal | undefined,
   ): Promise<ReservedJob[]> {
     if (!signal?.aborted) return jobs;
-    await Promise.all(jobs.map((job) => this.options.store.release(job.id, job.token, 0, true)));
-    for (const job of jobs)
-      this.options.waiters.wake(job.topic, 1, this.options.store.shardOf(job.id));
+    const { store, waiters } = this.options;
+    await Promise.all(jobs.map((job) => handBack(store, waiters, job)));
     return [];
   }
 
