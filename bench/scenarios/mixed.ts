@@ -14,7 +14,7 @@ import type { BenchContext } from "../lib/context.js";
 import type { LoadResult } from "../lib/load-h1.js";
 import { connect, frame, h2Headers, send } from "../lib/load-h2.js";
 import { runLoops } from "../lib/load-inproc.js";
-import { cpuNote, failureNote, joinNotes, withCost } from "../lib/measure.js";
+import { cpuNote, failureNote, joinNotes, type PhaseCost, withCost } from "../lib/measure.js";
 import {
   IdSequence,
   legacyPush,
@@ -30,8 +30,8 @@ import { httpPoster, runPaced } from "../lib/paced.js";
 import { progress, sleep } from "../lib/progress.js";
 import { h2Split } from "../lib/push-load.js";
 import { waitQuiet } from "../lib/quiet.js";
-import { Samples } from "../lib/stats.js";
-import { fmtMs } from "../lib/table.js";
+import { Samples, type Summary } from "../lib/stats.js";
+import { fmtMs, type Row } from "../lib/table.js";
 
 const TOPIC = "bench-mixed";
 const PRODUCERS = 16;
@@ -277,22 +277,12 @@ async function libraryPeer(ctx: BenchContext): Promise<void> {
     const ready = dqTally.ready.summary();
     const delayed = dqTally.delayed.summary();
     const lost = dqTally.lost(dqPopped);
-    ctx.rows.push({
-      scenario: "mixed",
-      case: `library: engine ${config.mixedRate}/s, C=${CONSUMERS}`,
-      rate: dqRate,
-      unit: "jobs/s",
-      p50: ready.p50,
-      p99: ready.p99,
-      max: ready.max,
-      notes: joinNotes(
-        `push ${Math.round(run.producers.rate).toLocaleString("en-US")}/s`,
-        `1 s jobs late by p50/p99/max ${fmtMs(delayed.p50)}/${fmtMs(delayed.p99)}/${fmtMs(delayed.max)}`,
-        `${lost} lost`,
-        cpuNote(run.cost, ["redis", "harness", "other"]),
-      ),
-      data: { ready, delayed, lost, producers: run.producers },
+    const row = libraryRow(`library: engine ${config.mixedRate}/s, C=${CONSUMERS}`, dqRate, run, {
+      ready,
+      delayed,
+      lost,
     });
+    ctx.rows.push({ ...row, data: { ready, delayed, lost, producers: run.producers } });
   } finally {
     await producerEngine.close();
     await consumerEngine.close();
@@ -345,23 +335,38 @@ async function libraryPeer(ctx: BenchContext): Promise<void> {
       last.target = "ahead of BullMQ (p99 and rate)";
       last.met = dqP99 < ready.p99 && dqRate >= 0.99 * rate;
     }
-    ctx.rows.push({
-      scenario: "mixed",
-      case: `  BullMQ ${config.mixedRate}/s, worker C=${CONSUMERS}`,
-      rate,
-      unit: "jobs/s",
-      p50: ready.p50,
-      p99: ready.p99,
-      max: ready.max,
-      notes: joinNotes(
-        `push ${Math.round(run.producers.rate).toLocaleString("en-US")}/s`,
-        `1 s jobs late by p50/p99/max ${fmtMs(delayed.p50)}/${fmtMs(delayed.p99)}/${fmtMs(delayed.max)}`,
-        `${tally.lost(popped)} lost`,
-        cpuNote(run.cost, ["redis", "harness", "other"]),
-      ),
-      data: { ready, delayed, producers: run.producers },
+    const row = libraryRow(`  BullMQ ${config.mixedRate}/s, worker C=${CONSUMERS}`, rate, run, {
+      ready,
+      delayed,
+      lost: tally.lost(popped),
     });
+    ctx.rows.push({ ...row, data: { ready, delayed, producers: run.producers } });
   } finally {
     await peer.close();
   }
+}
+
+/** A library-level mixed row (ours or BullMQ's): latency of ready jobs, lateness of delayed ones. */
+function libraryRow(
+  label: string,
+  rate: number,
+  run: { producers: { rate: number }; cost: PhaseCost },
+  outcome: { ready: Summary; delayed: Summary; lost: number },
+): Row {
+  const { ready, delayed, lost } = outcome;
+  return {
+    scenario: "mixed",
+    case: label,
+    rate,
+    unit: "jobs/s",
+    p50: ready.p50,
+    p99: ready.p99,
+    max: ready.max,
+    notes: joinNotes(
+      `push ${Math.round(run.producers.rate).toLocaleString("en-US")}/s`,
+      `1 s jobs late by p50/p99/max ${fmtMs(delayed.p50)}/${fmtMs(delayed.p99)}/${fmtMs(delayed.max)}`,
+      `${lost} lost`,
+      cpuNote(run.cost, ["redis", "harness", "other"]),
+    ),
+  };
 }
