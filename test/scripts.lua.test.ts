@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { beforeAll, describe, expect, it } from "vitest";
 import { shardKeys } from "../src/queue/keys.js";
 import { defineScripts, readScripts } from "../src/queue/script-loader.js";
+import { TurnWrites } from "../src/queue/turn-writes.js";
 import { uniquePrefix, withRedis } from "./harness/index.js";
 import { readPackedJob, unpackJob } from "./harness/packed-job.js";
 
@@ -25,8 +26,7 @@ let scripts: Scripts;
 
 beforeAll(() => {
   client = redis.server.client();
-  defineScripts(client);
-  scripts = client as unknown as Scripts;
+  scripts = defineScripts(client, new TurnWrites(client)) as unknown as Scripts;
 });
 
 function fresh() {

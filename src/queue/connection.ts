@@ -2,19 +2,17 @@ import { Redis, type RedisOptions } from "ioredis";
 
 /**
  * Reconnect after 50, 100, … ms, at most 250 ms apart. With `maxRetriesPerRequest: 1`
- * ioredis fails the calls waiting for a connection at every second failed attempt, and
- * with auto-pipelining a call can wait for two such rounds: so while Redis is down a call
- * fails within about a second. (ioredis' own 2 s cap made calls wait up to 8 s.)
+ * ioredis fails the calls waiting for a connection at every second failed attempt: so while
+ * Redis is down a call fails within about a second. (ioredis' own 2 s cap made calls wait up to 8 s.)
  */
 const retryStrategy = (attempt: number): number => Math.min(attempt * 50, 250);
 
 const defaultConnection: RedisOptions = { host: "127.0.0.1", port: 6379, retryStrategy };
 
-/** A client the way the engine needs it: auto-pipelined, failing fast while Redis is away. */
+/** A client the way the engine needs it: failing fast while Redis is away. */
 export function connect(connection: string | RedisOptions | undefined, name: string): Redis {
   const base: RedisOptions = {
     connectionName: name,
-    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     lazyConnect: true,
   };

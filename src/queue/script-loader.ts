@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { Redis } from "ioredis";
+import type { TurnWrites } from "./turn-writes.js";
 
 const scriptsDir = new URL("./scripts/", import.meta.url);
 const includePattern = /^--- @include "([^"]+)"$/gm;
@@ -39,9 +40,17 @@ export function readScripts(): ScriptSource[] {
 
 let cached: ScriptSource[] | undefined;
 
-/** Defines every script on `redis` as a command; ioredis then calls them by SHA. */
-export function defineScripts(redis: Redis): void {
+type Command = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * Defines every script on `redis` as a command (ioredis then calls them by
+ * SHA) and returns them, plus their `…Buffer` forms, as functions that go
+ * through `writes` so the calls of one turn leave in one socket write.
+ */
+export function defineScripts(redis: Redis, writes: TurnWrites): Record<string, Command> {
   cached ??= readScripts();
+  const commands: Record<string, Command> = {};
+  const client = redis as unknown as Record<string, Command>;
   for (const script of cached) {
     redis.defineCommand(
       script.name,
@@ -49,5 +58,13 @@ export function defineScripts(redis: Redis): void {
         ? { lua: script.lua }
         : { lua: script.lua, numberOfKeys: script.numberOfKeys },
     );
+    for (const name of [script.name, `${script.name}Buffer`]) {
+      const command = client[name] as Command;
+      commands[name] = (...args) => {
+        writes.hold();
+        return command.apply(redis, args);
+      };
+    }
   }
+  return commands;
 }

@@ -4,6 +4,7 @@ import { notifyChannel, type ShardKeys, shardKeys, storedState } from "./keys.js
 import type { Demand } from "./scheduler.js";
 import { defineScripts } from "./script-loader.js";
 import { shardOf } from "./shard.js";
+import { TurnWrites } from "./turn-writes.js";
 import type { Job, JobState, ReservedJob, SettleResult } from "./types.js";
 
 type Reply = Buffer | number | null;
@@ -79,8 +80,7 @@ export class JobStore {
     readonly redis: Redis,
     private readonly options: StoreOptions,
   ) {
-    defineScripts(redis);
-    this.scripts = redis as unknown as ScriptCommands;
+    this.scripts = defineScripts(redis, new TurnWrites(redis)) as unknown as ScriptCommands;
     this.shards = Array.from({ length: options.shards }, (_, i) => shardKeys(options.prefix, i));
     this.channel = notifyChannel(options.prefix);
   }
