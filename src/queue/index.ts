@@ -21,4 +21,5 @@ export type {
   PushResult,
   ReservedJob,
   SettleResult,
+  StopSignal,
 } from "./types.js";

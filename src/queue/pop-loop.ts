@@ -1,7 +1,7 @@
 import { handBack } from "./handoff.js";
 import type { ShardLook } from "./shard-look.js";
 import type { JobStore } from "./store.js";
-import type { ReservedJob } from "./types.js";
+import type { ReservedJob, StopSignal } from "./types.js";
 import type { Waiter, WaiterRegistry } from "./waiters.js";
 
 /** What a pop needs from the queue. */
@@ -24,7 +24,7 @@ export class PopLoop {
     topics: string[],
     max: number,
     timeoutMs: number,
-    signal: AbortSignal | undefined,
+    signal: StopSignal | undefined,
   ): Promise<ReservedJob[]> {
     const deadline = performance.now() + timeoutMs;
     let lookFirst: number | undefined;
@@ -63,10 +63,7 @@ export class PopLoop {
   }
 
   /** Jobs reserved for a pop: its answer, or, if the caller left meanwhile, handed straight back. */
-  private async taken(
-    jobs: ReservedJob[],
-    signal: AbortSignal | undefined,
-  ): Promise<ReservedJob[]> {
+  private async taken(jobs: ReservedJob[], signal: StopSignal | undefined): Promise<ReservedJob[]> {
     if (!signal?.aborted) return jobs;
     const { store, waiters } = this.options;
     await Promise.all(jobs.map((job) => handBack(store, waiters, job)));

@@ -56,11 +56,25 @@ export interface PushManyResult extends PushResult {
   refused: boolean;
 }
 
+/**
+ * What a pop watches to stop waiting. An `AbortSignal` is one; so is any
+ * object with these members, which lets a server pass something lighter than
+ * an `AbortController` per request (on Node 20 a third of what creating one
+ * allocates survives young-generation GC).
+ */
+export interface StopSignal {
+  readonly aborted: boolean;
+  /** Why it aborted, when it has. */
+  readonly reason?: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 export interface PopOptions {
   /** Longest wait for a job to become ready, ms. 0 tries once. Default: 0. */
   timeoutMs?: number;
   /** Aborting ends the wait with `null`; no job is taken. */
-  signal?: AbortSignal;
+  signal?: StopSignal;
 }
 
 /** Outcome of `finish` and `release`. */

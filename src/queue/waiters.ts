@@ -1,5 +1,5 @@
 import { ReadyHints } from "./ready-hints.js";
-import type { ReservedJob } from "./types.js";
+import type { ReservedJob, StopSignal } from "./types.js";
 
 /** Why a parked pop stopped waiting. */
 export type WaitOutcome = "woken" | "timeout" | "aborted";
@@ -40,7 +40,7 @@ export class Waiter {
   }
 
   /** Resolves when woken, after `ms`, or when `signal` aborts, whichever is first. */
-  wait(ms: number, signal: AbortSignal | undefined): Promise<WaitOutcome> {
+  wait(ms: number, signal: StopSignal | undefined): Promise<WaitOutcome> {
     if (this.wokenBy !== undefined) return Promise.resolve("woken");
     if (signal?.aborted) return Promise.resolve("aborted");
     return new Promise((resolve) => {

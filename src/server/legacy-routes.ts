@@ -11,8 +11,10 @@ import {
   PopRequestSchema,
   PushRequestSchema,
 } from "../../gen/delayqueue/v1/delay_queue_pb.js";
+import type { StopSignal } from "../queue/index.js";
 import type { DelayQueueRpc } from "../service/index.js";
 import { type TokenCheck, unauthenticatedMessage } from "./auth.js";
+import { CallAbort } from "./call-abort.js";
 import {
   type Fields,
   LegacyInputError,
@@ -46,7 +48,7 @@ export interface Envelope {
 const ok = (data: unknown = null): Envelope => ({ code: 0, message: "ok", data });
 const failure = (message: string): Envelope => ({ code: 1, message, data: null });
 
-type Action = (fields: Fields, signal?: AbortSignal) => Promise<unknown>;
+type Action = (fields: Fields, signal?: StopSignal) => Promise<unknown>;
 
 /**
  * `POST /push /pop /delete /finish /get` as the Go delay-queue serves them:
@@ -70,7 +72,10 @@ export async function legacyRoutes(app: FastifyInstance, opts: LegacyRoutesOptio
   // The Go service reads every body as JSON; a missing or even malformed content type
   // must not stop a JSON body here.
   app.addHook("onRequest", (request, _reply, done) => {
-    delete request.raw.headers["content-type"];
+    // Plain JSON needs nothing; deleting a header costs the headers object its fast shape.
+    const headers = request.raw.headers;
+    if (headers["content-type"] !== undefined && headers["content-type"] !== "application/json")
+      delete headers["content-type"];
     done();
   });
 
@@ -166,19 +171,21 @@ export async function legacyRoutes(app: FastifyInstance, opts: LegacyRoutesOptio
  * parked pop stops waiting and takes no job. fastify routes, unlike Connect
  * handlers, get no signal of their own.
  */
+const clientLeft = new Error("the client went away");
+
 function watchDisconnect(
   request: FastifyRequest,
   reply: FastifyReply,
-): { signal: AbortSignal; stop(): void } {
-  const controller = new AbortController();
+): { signal: StopSignal; stop(): void } {
+  const controller = new CallAbort();
   const res = reply.raw;
   const onClose = () => {
-    if (!res.writableFinished) controller.abort();
+    if (!res.writableFinished) controller.abort(clientLeft);
   };
   res.once("close", onClose);
   // The client may have left while the body was being read, before we listened.
   const raw = request.raw as IncomingMessage | Http2ServerRequest;
-  if ("stream" in raw ? raw.stream.destroyed : raw.socket.destroyed) controller.abort();
+  if ("stream" in raw ? raw.stream.destroyed : raw.socket.destroyed) controller.abort(clientLeft);
   return { signal: controller.signal, stop: () => res.off("close", onClose) };
 }
 

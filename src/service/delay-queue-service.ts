@@ -30,7 +30,7 @@ import {
   type ReleaseResponse,
   ReleaseResponseSchema,
 } from "../../gen/delayqueue/v1/delay_queue_pb.js";
-import type { DelayQueue, Job, ReservedJob } from "../queue/index.js";
+import type { DelayQueue, Job, ReservedJob, StopSignal } from "../queue/index.js";
 import { msToSeconds, secondsToMs, timestampLiteral } from "./durations.js";
 import { toConnectError } from "./errors.js";
 
@@ -63,7 +63,7 @@ function toMessage(job: Job | ReservedJob): JobMessage {
  * A wait cut short by the caller's deadline ends as `deadline_exceeded`, not as "no job":
  * the RPC handlers abort `signal` with that ConnectError when the deadline passes.
  */
-function throwIfDeadline(signal: AbortSignal | undefined): void {
+function throwIfDeadline(signal: StopSignal | undefined): void {
   const reason: unknown = signal?.reason;
   if (reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) throw reason;
 }
@@ -120,7 +120,7 @@ export class DelayQueueRpc {
     });
   }
 
-  popBatch(req: PopBatchRequest, signal?: AbortSignal): Promise<PopBatchResponse> {
+  popBatch(req: PopBatchRequest, signal?: StopSignal): Promise<PopBatchResponse> {
     return this.call(async () => {
       const jobs = await this.queue.popMany(req.topics, req.max, {
         timeoutMs: secondsToMs("timeout", req.timeout),
@@ -131,7 +131,7 @@ export class DelayQueueRpc {
     });
   }
 
-  pop(req: PopRequest, signal?: AbortSignal): Promise<PopResponse> {
+  pop(req: PopRequest, signal?: StopSignal): Promise<PopResponse> {
     return this.call(async () => {
       const job = await this.queue.pop(req.topics, {
         timeoutMs: secondsToMs("timeout", req.timeout),

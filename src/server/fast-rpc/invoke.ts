@@ -1,6 +1,8 @@
 import { fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { StopSignal } from "../../queue/index.js";
 import { unauthenticatedMessage } from "../auth.js";
+import { CallAbort } from "../call-abort.js";
 import type { FastMethod } from "./methods.js";
 
 /**
@@ -13,7 +15,7 @@ import type { FastMethod } from "./methods.js";
 export async function invoke(
   method: FastMethod,
   message: Uint8Array,
-  signal: AbortSignal | undefined,
+  signal: StopSignal | undefined,
   authorized: boolean,
 ): Promise<Uint8Array> {
   let request: Message;
@@ -35,12 +37,12 @@ export async function invoke(
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * The AbortSignal of a call that may wait (a long-poll pop): aborted when the
+ * The stop signal of a call that may wait (a long-poll pop): aborted when the
  * client goes away, or with `deadline_exceeded` when its deadline passes, as
  * connect-es aborts a handler's `context.signal`.
  */
 export class CallSignal {
-  private readonly controller = new AbortController();
+  private readonly controller = new CallAbort();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(timeoutMs: number | undefined) {
@@ -50,7 +52,7 @@ export class CallSignal {
     else this.timer = setTimeout(() => this.expire(), timeoutMs);
   }
 
-  get signal(): AbortSignal {
+  get signal(): StopSignal {
     return this.controller.signal;
   }
 

@@ -10,6 +10,7 @@ import {
   type PushRequest,
   type ReleaseRequest,
 } from "../../../gen/delayqueue/v1/delay_queue_pb.js";
+import type { StopSignal } from "../../queue/index.js";
 import type { DelayQueueRpc } from "../../service/index.js";
 
 /** One unary DelayQueueService method as the fast path serves it. */
@@ -18,13 +19,13 @@ export interface FastMethod {
   readonly path: string;
   readonly input: DescMessage;
   readonly output: DescMessage;
-  /** True for the long polls: only they get (and pay for) an AbortSignal. */
+  /** True for the long polls: only they get (and pay for) a stop signal. */
   readonly waits: boolean;
   /** Calls the same {@link DelayQueueRpc} method as the connect-es route. */
-  call(request: Message, signal: AbortSignal | undefined): Promise<Message>;
+  call(request: Message, signal: StopSignal | undefined): Promise<Message>;
 }
 
-type Call = (rpc: DelayQueueRpc, request: Message, signal: AbortSignal | undefined) => unknown;
+type Call = (rpc: DelayQueueRpc, request: Message, signal: StopSignal | undefined) => unknown;
 
 // Keyed by the generated local name; a method missing here stays with connect-es.
 const calls: Record<string, Call> = {

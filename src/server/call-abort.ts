@@ -1,0 +1,38 @@
+import type { StopSignal } from "../queue/index.js";
+
+/**
+ * Aborts one call's wait: the members of AbortController and AbortSignal that
+ * a pop uses, in one plain object. A long-poll route makes one per request, and
+ * on Node 20 an AbortController is costly there: a third of what creating one
+ * allocates survives young-generation GC, and the old-generation GCs that
+ * follow stall the event loop (docs/PERFORMANCE.md).
+ */
+export class CallAbort implements StopSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  private listeners: (() => void)[] | undefined;
+
+  get signal(): StopSignal {
+    return this;
+  }
+
+  /** Aborts once; each listener runs once. */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners) for (const listener of listeners) listener();
+  }
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    this.listeners ??= [];
+    this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    const at = this.listeners?.indexOf(listener) ?? -1;
+    if (at >= 0) this.listeners?.splice(at, 1);
+  }
+}
