@@ -170,6 +170,8 @@ function launchServer(
     entry: config.entry,
     ...(cpuProfDir ? { cpuProfDir } : {}),
     env: { DQ_BUCKET_SIZE: String(config.shards) },
+    nodeArgs: config.serverNodeArgs,
+    logFile: config.serverLog,
   });
 }
 

@@ -44,6 +44,10 @@ export interface BenchConfig {
   cpuProf: boolean;
   /** Run the BullMQ peer. */
   bullmq: boolean;
+  /** Extra node flags for the server process, e.g. `--trace-gc --max-semi-space-size=32`. */
+  serverNodeArgs: string[];
+  /** Append the server's stdout and stderr to this file. */
+  serverLog: string | undefined;
 }
 
 export const scenarioNames = [
@@ -84,6 +88,8 @@ export const usage = `Usage: npm run bench -- [options]
   --tsx                   run the server from src/ with tsx instead of dist/ (BENCH_TSX=1)
   --cpu-prof              profile the server (--cpu-prof) during the first scenario run
   --no-bullmq             skip the BullMQ peer (BENCH_NO_BULLMQ=1)
+  --server-node-args "A"  extra node flags for the server, space-separated (BENCH_SERVER_NODE_ARGS)
+  --server-log FILE       append the server's output to FILE (BENCH_SERVER_LOG)
   -h, --help
 `;
 
@@ -130,6 +136,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     "tsx",
     "cpu-prof",
     "no-bullmq",
+    "server-node-args",
+    "server-log",
   ]);
   for (const name of flags.keys()) {
     if (!known.has(name)) throw new Error(`unknown option --${name}\n\n${usage}`);
@@ -190,5 +198,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     entry: on("tsx") ? "tsx" : "dist",
     cpuProf: on("cpu-prof"),
     bullmq: !on("no-bullmq"),
+    serverNodeArgs: (get("server-node-args") ?? "").split(" ").filter((s) => s !== ""),
+    serverLog: get("server-log") || undefined,
   };
 }

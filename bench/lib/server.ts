@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { createWriteStream, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { stopChild, track } from "./children.js";
 import { freePort, HOST } from "./net.js";
@@ -17,6 +17,10 @@ export interface ServerLaunchOptions {
   cpuProfDir?: string;
   /** Extra `DQ_*` settings. */
   env?: Record<string, string>;
+  /** Extra node flags, before the entry. */
+  nodeArgs?: readonly string[];
+  /** Append the server's stdout and stderr to this file. */
+  logFile?: string | undefined;
 }
 
 /** A delay-queue server process for the bench. */
@@ -45,7 +49,7 @@ export async function startServer(options: ServerLaunchOptions): Promise<BenchSe
     DQ_EMBEDDED_REDIS: "no",
     ...options.env,
   };
-  const nodeArgs: string[] = [];
+  const nodeArgs: string[] = [...(options.nodeArgs ?? [])];
   if (options.cpuProfDir) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`);
   if (options.entry === "dist") {
     if (!existsSync(distEntry()))
@@ -66,6 +70,11 @@ export async function startServer(options: ServerLaunchOptions): Promise<BenchSe
   };
   child.stdout?.on("data", capture);
   child.stderr?.on("data", capture);
+  if (options.logFile) {
+    const log = createWriteStream(options.logFile, { flags: "a" });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  }
   const url = `http://${HOST}:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {

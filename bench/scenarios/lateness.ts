@@ -12,7 +12,7 @@ import type { BenchContext } from "../lib/context.js";
 import { runLoops } from "../lib/load-inproc.js";
 import { cpuNote, joinNotes, withCost } from "../lib/measure.js";
 import { IdSequence, makeBody, nowEpochMs } from "../lib/messages.js";
-import { httpPoster } from "../lib/paced.js";
+import { type PollerKind, startPollers } from "../lib/poller-worker.js";
 import { progress, sleep } from "../lib/progress.js";
 import { waitQuiet } from "../lib/quiet.js";
 import { Samples, type Summary } from "../lib/stats.js";
@@ -94,7 +94,7 @@ function lead(n: number): number {
   return Math.max(1_500, n + 1_500);
 }
 
-type Pollers = "legacy" | "grpc";
+type Pollers = PollerKind;
 
 const pollerLabels: Record<Pollers, string> = {
   legacy: "delay-queue, legacy HTTP pollers",
@@ -123,42 +123,30 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
     `lateness: ${n.toLocaleString("en-US")} jobs due over ${config.lateSpreadMs / 1000} s, ${config.pollers} ${pollers} pollers parked`,
   );
   const client = createClient({ baseUrl: ctx.server.url, protocol: "grpc" });
-  const poster = httpPoster(ctx.server.url, config.pollers + 8);
   const ids = new IdSequence(`l${pollers[0]}-`);
   const byId = new Map<string, Planned>();
   const start = nowEpochMs() + lead(n);
   const jobs = plan(n, start, config.lateSpreadMs);
   let received = 0;
-  let polling = true;
-  const popOnce = async (): Promise<{ id: string; token?: string | undefined } | undefined> => {
-    if (pollers === "grpc") return client.pop({ topics: [TOPIC], timeout: 1 });
-    const reply = await poster.post("/pop", `{"topic":"${TOPIC}","timeout":1}`, "application/json");
-    return (JSON.parse(reply.body.toString()) as { data: { id: string } | null }).data ?? undefined;
-  };
-  const finish = (job: { id: string; token?: string | undefined }) =>
-    pollers === "grpc"
-      ? client.finish({ id: job.id, token: job.token })
-      : poster.post("/finish", `{"id":"${job.id}"}`, "application/json");
   const run = await withCost(ctx, async () => {
     const t0 = performance.now();
-    const loops = Promise.all(
-      Array.from({ length: config.pollers }, async () => {
-        while (polling) {
-          const job = await popOnce().catch(() => undefined);
-          const receivedAt = nowEpochMs();
-          if (!job) continue;
-          const planned = byId.get(job.id);
-          if (planned) {
-            planned.receipts++;
-            if (planned.receivedAt === undefined) {
-              planned.receivedAt = receivedAt;
-              received++;
-            }
-          }
-          // Back to waiting at once; the finish goes out meanwhile.
-          void finish(job).catch(() => {});
+    const parked = startPollers(
+      {
+        baseUrl: ctx.server.url,
+        topic: TOPIC,
+        pollers: config.pollers,
+        kind: pollers,
+        timeoutS: 1,
+      },
+      (id, receivedAt) => {
+        const planned = byId.get(id);
+        if (!planned) return;
+        planned.receipts++;
+        if (planned.receivedAt === undefined) {
+          planned.receivedAt = receivedAt;
+          received++;
         }
-      }),
+      },
     );
     const pushT0 = performance.now();
     let next = 0;
@@ -187,11 +175,12 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
     const pushSeconds = (performance.now() - pushT0) / 1000;
     const deadline = start + config.lateSpreadMs + GRACE_MS;
     while (received < n && nowEpochMs() < deadline) await sleep(20);
-    polling = false;
-    await loops;
+    await parked.stop();
     return { pushSeconds, seconds: (performance.now() - t0) / 1000 };
   });
-  poster.close();
+    (await import("node:fs")).writeFileSync(
+      JSON.stringify(jobs),
+    );
   const ours = outcome(jobs, run.pushSeconds);
   const tooLate = jobs.filter((j) => (j.delayMs ?? 0) === 0).length;
   ctx.rows.push(

@@ -1,0 +1,159 @@
+/**
+ * Parked pollers in a worker thread of their own: a job's arrival is stamped
+ * on a heap that holds nothing but the pollers, so the bench thread's garbage
+ * collections (its plans, its pushers, its client) do not show up as lateness.
+ * Started by {@link startPollers}; this file is also the worker's entry.
+ */
+import http from "node:http";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { createClient } from "../../sdk/index.js";
+
+export type PollerKind = "legacy" | "grpc";
+
+export interface PollerSettings {
+  baseUrl: string;
+  topic: string;
+  pollers: number;
+  kind: PollerKind;
+  /** Long-poll wait of each pop, seconds. */
+  timeoutS: number;
+}
+
+/** One arrival: job id and when its pop answered, epoch ms. */
+export type Arrival = readonly [string, number];
+
+type FromWorker = { arrivals: Arrival[] } | { done: true };
+
+/** How often the worker sends what arrived. */
+const REPORT_MS = 50;
+
+export interface Pollers {
+  /** Stops polling once each pop in flight has answered; resolves when all have. */
+  stop(): Promise<void>;
+}
+
+/** Starts `settings.pollers` pollers in a worker thread; `onArrival` sees every job they pop. */
+export function startPollers(
+  settings: PollerSettings,
+  onArrival: (id: string, receivedAt: number) => void,
+): Pollers {
+  // The bench runs from source: the worker registers tsx before it loads this file.
+  const boot = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+  const worker = new Worker(boot, { eval: true, workerData: settings });
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((resolve, reject) => {
+    resolveDone = resolve;
+    worker.once("error", reject);
+    worker.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`poller worker exited with ${code}`)),
+    );
+  });
+  worker.on("message", (message: FromWorker) => {
+    if ("done" in message) return resolveDone();
+    for (const [id, at] of message.arrivals) onArrival(id, at);
+  });
+  return {
+    async stop() {
+      worker.postMessage("stop");
+      await done;
+      await worker.terminate();
+    },
+  };
+}
+
+/** Epoch ms with sub-ms precision. */
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+async function runWorker(settings: PollerSettings): Promise<void> {
+  const port = parentPort;
+  if (!port) return;
+  let polling = true;
+  let arrivals: Arrival[] = [];
+  port.on("message", () => {
+    polling = false;
+  });
+  const flush = () => {
+    if (arrivals.length === 0) return;
+    port.postMessage({ arrivals } satisfies FromWorker);
+    arrivals = [];
+  };
+  const report = setInterval(flush, REPORT_MS);
+  const pop = settings.kind === "grpc" ? grpcPop(settings) : legacyPop(settings);
+  await Promise.all(
+    Array.from({ length: settings.pollers }, async () => {
+      while (polling) {
+        const job = await pop.next().catch(() => undefined);
+        const receivedAt = now();
+        if (!job) continue;
+        arrivals.push([job.id, receivedAt]);
+        // Back to waiting at once; the finish goes out meanwhile.
+        void pop.finish(job).catch(() => {});
+      }
+    }),
+  );
+  clearInterval(report);
+  flush();
+  pop.close();
+  port.postMessage({ done: true } satisfies FromWorker);
+}
+
+interface Popped {
+  id: string;
+  token?: string | undefined;
+}
+
+interface PopSource {
+  next(): Promise<Popped | undefined>;
+  finish(job: Popped): Promise<unknown>;
+  close(): void;
+}
+
+function grpcPop(settings: PollerSettings): PopSource {
+  const client = createClient({ baseUrl: settings.baseUrl, protocol: "grpc" });
+  return {
+    next: () => client.pop({ topics: [settings.topic], timeout: settings.timeoutS }),
+    finish: (job) => client.finish({ id: job.id, token: job.token }),
+    close: () => {},
+  };
+}
+
+function legacyPop(settings: PollerSettings): PopSource {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: settings.pollers + 8 });
+  const url = new URL(settings.baseUrl);
+  const post = (path: string, body: string) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path,
+          method: "POST",
+          agent,
+          headers: { "content-type": "application/json", "content-length": body.length },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => resolve(Buffer.concat(chunks)));
+          res.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  const popBody = JSON.stringify({ topic: settings.topic, timeout: settings.timeoutS });
+  return {
+    async next() {
+      const reply = JSON.parse((await post("/pop", popBody)).toString()) as {
+        data: { id: string } | null;
+      };
+      return reply.data ?? undefined;
+    },
+    finish: (job) => post("/finish", JSON.stringify({ id: job.id })),
+    close: () => agent.destroy(),
+  };
+}
+
+if (!isMainThread && parentPort) void runWorker(workerData as PollerSettings);
