@@ -178,9 +178,6 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
     await parked.stop();
     return { pushSeconds, seconds: (performance.now() - t0) / 1000 };
   });
-    (await import("node:fs")).writeFileSync(
-      JSON.stringify(jobs),
-    );
   const ours = outcome(jobs, run.pushSeconds);
   const tooLate = jobs.filter((j) => (j.delayMs ?? 0) === 0).length;
   ctx.rows.push(
