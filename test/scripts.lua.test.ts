@@ -191,6 +191,96 @@ describe("Lua transitions", () => {
     expect(fromT[3]).toBe("n1");
   });
 
+  it("push-batch without repeated ids writes what job-by-job pushes write, over many chunks", async () => {
+    const one = fresh();
+    const many = fresh();
+    const big = "B".repeat(1500);
+    // Jobs already there: ready, delayed, and one whose body lives in the bodies hash.
+    for (const f of [one, many]) {
+      await f.push("r0", "t", 0);
+      await f.push("d0", "t", 60_000);
+      await f.push("keep", "t", 60_000);
+      await scripts.dqPush(
+        f.keys.jobs,
+        f.keys.bodies,
+        f.keys.due,
+        f.keys.ready("t"),
+        "x0",
+        "t",
+        big,
+        60_000,
+        5000,
+        "0",
+        f.channel,
+        "me",
+        0,
+      );
+    }
+    type Input = [string, string, string, number, number, string];
+    const inputs: Input[] = [
+      ["r0", "u", "now delayed", 30_000, 7000, "0"],
+      ["d0", "t", "now ready", 0, 5000, "0"],
+      ["x0", "t", "inline again", 0, 5000, "0"],
+      ["r0x", "t", "refused?", 0, 5000, "1"],
+      ["big1", "u", big, 45_000, 5000, "0"],
+    ];
+    // Enough jobs to cross every chunk (1,000 values per call), alternating ready and delayed.
+    for (let i = 0; i < 2600; i++)
+      inputs.push([`n${i}`, i % 3 ? "t" : "u", `b${i}`, i % 2 ? 0 : 1000 + i, 5000, "0"]);
+    inputs.push(["keep", "t", "refused", 0, 5000, "1"]);
+    const single: number[] = [];
+    for (const [id, topic, body, delay, ttr, ifAbsent] of inputs) {
+      const reply = (await scripts.dqPush(
+        one.keys.jobs,
+        one.keys.bodies,
+        one.keys.due,
+        one.keys.ready(topic),
+        id,
+        topic,
+        body,
+        delay,
+        ttr,
+        ifAbsent,
+        one.channel,
+        "me",
+        0,
+      )) as number[];
+      single.push(reply[0] === -1 ? -1 : 1, reply[0] === -1 ? 0 : (reply[2] as number));
+    }
+    const batched = (await scripts.dqPushBatch(
+      many.keys.jobs,
+      many.keys.bodies,
+      many.keys.due,
+      many.keys.base,
+      many.channel,
+      "me",
+      0,
+      ...inputs.flat(),
+    )) as number[];
+    // Same refusals and replacements, job by job (due times differ: two runs, two clocks).
+    expect(batched.map((v, i) => (i % 2 ? v : v === -1 ? -1 : 1))).toEqual(single);
+    const dump = async (f: ReturnType<typeof fresh>) => {
+      const jobs = await client.hgetallBuffer(f.keys.jobs);
+      const byId = Object.fromEntries(
+        Object.entries(jobs).map(([id, value]) => {
+          const { due: _due, ...rest } = unpackJob(value);
+          return [id, { ...rest, body: rest.body.toString() }];
+        }),
+      );
+      return {
+        jobs: byId,
+        bodies: await client.hgetall(f.keys.bodies),
+        due: (await client.zrange(f.keys.due, 0, -1)).sort(),
+        readyT: await client.lrange(f.keys.ready("t"), 0, -1),
+        readyU: await client.lrange(f.keys.ready("u"), 0, -1),
+      };
+    };
+    const [a, b] = [await dump(one), await dump(many)];
+    expect(Object.keys(b.jobs)).toHaveLength(2606);
+    expect(batched.filter((v, i) => i % 2 === 0 && v === -1)).toHaveLength(1);
+    expect(b).toEqual(a);
+  });
+
   it("promote moves only due jobs, in batches, and reports the next due time", async () => {
     const { push, promote, keys, packed } = fresh();
     for (let i = 0; i < 5; i++) await push(`x${i}`, "t", 60_000);

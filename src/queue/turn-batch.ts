@@ -24,10 +24,9 @@ interface Pending<Item, Result> {
  * fewer script calls for Redis and fewer commands to build here. Each caller
  * gets its own result.
  *
- * Calls wait at most until the end of the turn, the phase in which ioredis
- * flushes its auto-pipeline anyway; {@link flush} sends them earlier, which
- * the queue does before any other call so that calls reach Redis in the order
- * they were made.
+ * Calls wait at most until the end of the turn; {@link flush} sends them
+ * earlier, which the queue does before any other call so that calls reach
+ * Redis in the order they were made.
  */
 export class TurnBatch<Item, Result> {
   private groups = new Map<string, Pending<Item, Result>[]>();
