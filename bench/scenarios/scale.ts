@@ -152,10 +152,12 @@ export async function scaleScenario(ctx: BenchContext): Promise<void> {
       rate: p.bytesPerJob,
       unit: "B/job",
       ...(bullBytes ? { ratio: p.bytesPerJob / bullBytes, ratioOf: "BullMQ's" } : {}),
-      target: "≤ 300 B",
-      met: p.bytesPerJob <= 300,
+      // The issue sets the bound for the 1M-pending point; the small one is shown beside it.
+      ...(p === big ? { target: "≤ 300 B", met: p.bytesPerJob <= 300 } : {}),
       notes: joinNotes(
         `${config.bodyBytes} B body; used_memory delta`,
+        p !== big &&
+          "bound set for 1M pending: at 10k, hash-table buckets sized for growth and each key's fixed cost weigh more per job",
         encoding,
         p === big &&
           `loading ran at ${Math.round(p.loadRate).toLocaleString("en-US")} jobs/s (engine in-process, setup)`,
