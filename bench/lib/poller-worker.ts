@@ -4,9 +4,9 @@
  * collections (its plans, its pushers, its client) do not show up as lateness.
  * Started by {@link startPollers}; this file is also the worker's entry.
  */
-import http from "node:http";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { createClient } from "../../sdk/index.js";
+import { httpPoster } from "./paced.js";
 
 export type PollerKind = "legacy" | "grpc";
 
@@ -120,29 +120,9 @@ function grpcPop(settings: PollerSettings): PopSource {
 }
 
 function legacyPop(settings: PollerSettings): PopSource {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: settings.pollers + 8 });
-  const url = new URL(settings.baseUrl);
-  const post = (path: string, body: string) =>
-    new Promise<Buffer>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path,
-          method: "POST",
-          agent,
-          headers: { "content-type": "application/json", "content-length": body.length },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("end", () => resolve(Buffer.concat(chunks)));
-          res.on("error", reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
+  const poster = httpPoster(settings.baseUrl, settings.pollers + 8);
+  const post = async (path: string, body: string) =>
+    (await poster.post(path, body, "application/json")).body;
   const popBody = JSON.stringify({ topic: settings.topic, timeout: settings.timeoutS });
   return {
     async next() {
@@ -152,7 +132,7 @@ function legacyPop(settings: PollerSettings): PopSource {
       return reply.data ?? undefined;
     },
     finish: (job) => post("/finish", JSON.stringify({ id: job.id })),
-    close: () => agent.destroy(),
+    close: () => poster.close(),
   };
 }
 

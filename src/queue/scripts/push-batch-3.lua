@@ -88,15 +88,8 @@ else
       reply[#reply + 1] = -1
       reply[#reply + 1] = 0
     else
-      local seq, oldExternal = 1, false
-      if old then
-        local _, oldSeq, external = jobStateSeq(old)
-        seq, oldExternal = oldSeq + 1, external
-      end
-      local due = now + delay
-      local job = {state = delay == 0 and READY or DELAYED, attempts = 0,
-        external = #body > BODY_INLINE_MAX, seq = seq, ttr = tonumber(ARGV[i + 4]), due = due,
-        pushed = now, topic = topic}
+      local job, oldExternal = pushedJob(old, topic, body, delay, tonumber(ARGV[i + 4]), now)
+      local due, seq = job.due, job.seq
       if job.external then
         bodies[#bodies + 1] = id
         bodies[#bodies + 1] = body

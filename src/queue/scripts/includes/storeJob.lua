@@ -6,19 +6,25 @@
 --- @include "includes/readJob"
 --- @include "includes/packJob"
 
-local function storeJob(jobsKey, bodiesKey, dueKey, readyKey, id, topic, body, delay, ttr, ifAbsent, now)
-  local old = redis.call("HGET", jobsKey, id)
-  if old and ifAbsent then
-    return -1, 0
-  end
+-- The job a push writes over `old` (the stored value, or nil): attempts back
+-- to 0, the sequence moved past old's. Also whether old's body was external.
+local function pushedJob(old, topic, body, delay, ttr, now)
   local seq, oldExternal = 1, false
   if old then
     local _, oldSeq, external = jobStateSeq(old)
     seq, oldExternal = oldSeq + 1, external
   end
-  local due = now + delay
-  local job = {state = DELAYED, attempts = 0, external = #body > BODY_INLINE_MAX, seq = seq, ttr = ttr,
-    due = due, pushed = now, topic = topic}
+  return {state = delay == 0 and READY or DELAYED, attempts = 0, external = #body > BODY_INLINE_MAX,
+    seq = seq, ttr = ttr, due = now + delay, pushed = now, topic = topic}, oldExternal
+end
+
+local function storeJob(jobsKey, bodiesKey, dueKey, readyKey, id, topic, body, delay, ttr, ifAbsent, now)
+  local old = redis.call("HGET", jobsKey, id)
+  if old and ifAbsent then
+    return -1, 0
+  end
+  local job, oldExternal = pushedJob(old, topic, body, delay, ttr, now)
+  local due, seq = job.due, job.seq
   if job.external then
     redis.call("HSET", bodiesKey, id, body)
     body = ""
@@ -26,7 +32,6 @@ local function storeJob(jobsKey, bodiesKey, dueKey, readyKey, id, topic, body, d
     redis.call("HDEL", bodiesKey, id)
   end
   if delay == 0 then
-    job.state = READY
     redis.call("HSET", jobsKey, id, packJob(job, body))
     redis.call("ZREM", dueKey, id)
     redis.call("RPUSH", readyKey, seqText(seq) .. ":" .. id)
