@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../src/index.js";
-import { checkInvariants, queueFactory, withRedis } from "./harness/index.js";
+import { checkInvariants, queueFactory, scriptCalls, withRedis } from "./harness/index.js";
 
 const redis = withRedis();
 const openQueue = queueFactory(redis);
@@ -12,6 +13,13 @@ const job = (id: string, extra: Record<string, unknown> = {}) => ({
   ttrMs: 60_000,
   ...extra,
 });
+
+let admin: Redis | undefined;
+afterAll(() => admin?.quit());
+const scriptsRun = () => {
+  admin ??= new Redis(redis.server.url);
+  return scriptCalls(admin);
+};
 
 describe("batch push and pop", () => {
   it("pushes a batch across shards and reports each job in input order", async () => {
@@ -73,5 +81,60 @@ describe("batch push and pop", () => {
     const queue = await openQueue();
     await expect(queue.popMany(["bulk"], 0)).rejects.toMatchObject({ field: "max" });
     await expect(queue.popMany(["bulk"], 10_001)).rejects.toMatchObject({ field: "max" });
+  });
+});
+
+describe("batch finish", () => {
+  it("finishes popped jobs across shards in few script calls, each result in input order", async () => {
+    const queue = await openQueue({ shards: 3, scheduler: false });
+    await queue.pushMany(Array.from({ length: 1200 }, (_, i) => job(`f${i}`)));
+    const popped = await queue.popMany(["bulk"], 1200);
+    expect(popped).toHaveLength(1200);
+    const before = await scriptsRun();
+    const results = await queue.finishMany(popped.map(({ id, token }) => ({ id, token })));
+    // 1200 jobs over 3 shards, at most 500 per finish-batch call.
+    expect(await scriptsRun()).toBeLessThanOrEqual(before + 6);
+    expect(results).toEqual(popped.map(() => "done"));
+    const snapshot = await checkInvariants(queue.redis, queue.prefix, 3);
+    expect(snapshot.violations).toEqual([]);
+    expect(snapshot.jobs.size).toBe(0);
+    expect(await queue.finishMany(popped.slice(0, 3))).toEqual([
+      "not_found",
+      "not_found",
+      "not_found",
+    ]);
+  });
+
+  it("reports each job as finish would: a wrong token leaves the job reserved", async () => {
+    const queue = await openQueue();
+    await queue.pushMany([job("a"), job("b"), job("c")]);
+    const [a, b] = await queue.popMany(["bulk"], 2);
+    if (!a || !b) throw new Error("expected two jobs");
+    const results = await queue.finishMany([
+      { id: a.id, token: a.token },
+      { id: b.id, token: "999" },
+      { id: "nobody" },
+      { id: "c" },
+    ]);
+    expect(results).toEqual(["done", "not_reserved", "not_found", "done"]);
+    expect((await queue.get(b.id))?.state).toBe("reserved");
+    expect(await queue.get("c")).toBeNull();
+  });
+
+  it("finishes nothing when one id is invalid, naming its index", async () => {
+    const queue = await openQueue();
+    await queue.pushMany([job("keep")]);
+    await queue.popMany(["bulk"], 1);
+    const attempt = queue.finishMany([{ id: "keep" }, { id: "x".repeat(257) }]);
+    await expect(attempt).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(attempt).rejects.toMatchObject({ field: "jobs[1].id" });
+    expect((await queue.get("keep"))?.state).toBe("reserved");
+  });
+
+  it("answers an empty list with no results and refuses more than maxBatchJobs", async () => {
+    const queue = await openQueue({ limits: { maxBatchJobs: 10 } });
+    expect(await queue.finishMany([])).toEqual([]);
+    const tooMany = Array.from({ length: 11 }, (_, i) => ({ id: `n${i}` }));
+    await expect(queue.finishMany(tooMany)).rejects.toMatchObject({ field: "jobs" });
   });
 });

@@ -2,6 +2,7 @@ import type { Redis, RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import type { Limits } from "./limits.js";
 import type {
+  FinishInput,
   Job,
   PopOptions,
   PushInput,
@@ -65,6 +66,13 @@ export interface DelayQueue {
    * reserved by that hand-out (a late or superseded consumer removes nothing).
    */
   finish(id: string, token?: string): Promise<SettleResult>;
+  /**
+   * Finishes up to `limits.maxBatchJobs` jobs at once, each as `finish` would;
+   * one result per job, in order. Every id is checked first: one invalid id
+   * rejects the call (naming its index) and nothing is finished. An empty
+   * list finishes nothing and resolves `[]`.
+   */
+  finishMany(jobs: readonly FinishInput[]): Promise<SettleResult[]>;
   /** Hands a reserved job back: ready now, or after `delayMs`. */
   release(id: string, options?: { token?: string; delayMs?: number }): Promise<SettleResult>;
   /** Removes a job whatever its state; false if there was none. */

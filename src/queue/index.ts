@@ -13,6 +13,7 @@ export { defaultLimits } from "./limits.js";
 export { createDelayQueue } from "./queue.js";
 export { shardOf } from "./shard.js";
 export type {
+  FinishInput,
   Job,
   JobState,
   PopOptions,

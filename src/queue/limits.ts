@@ -22,7 +22,7 @@ export interface Limits {
    * unless a job is ready for it at once. Default: 10 000.
    */
   maxWaitingPops: number;
-  /** Most jobs one batch push or batch pop handles. Default: 10 000. */
+  /** Most jobs one batch push, pop or finish handles. Default: 10 000. */
   maxBatchJobs: number;
 }
 
@@ -90,6 +90,25 @@ export function checkId(id: unknown, limits: Limits): string {
 /** A duration for messages: whole seconds as seconds, anything else as ms. */
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/**
+ * Checks every job of a batch (a list of at most `limits.maxBatchJobs`) before
+ * any is acted on; an error names the job's index (`jobs[3].id`).
+ */
+export function checkJobs<T, R>(inputs: unknown, limits: Limits, check: (input: T) => R): R[] {
+  if (!Array.isArray(inputs)) throw new InvalidArgumentError("jobs", "jobs must be a list");
+  if (inputs.length > limits.maxBatchJobs) {
+    throw new InvalidArgumentError("jobs", `at most ${limits.maxBatchJobs} jobs per batch`);
+  }
+  return inputs.map((input: T, i) => {
+    try {
+      return check(input);
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentError)) throw error;
+      throw new InvalidArgumentError(`jobs[${i}].${error.field}`, `jobs[${i}]: ${error.message}`);
+    }
+  });
 }
 
 export function checkDuration(value: unknown, field: string, min: number, max: number): number {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "./errors.js";
-import { checkBody, checkDuration, checkId, checkTopic, type Limits } from "./limits.js";
+import { checkBody, checkDuration, checkId, checkJobs, checkTopic, type Limits } from "./limits.js";
 import type { JobStore, StoredPush } from "./store.js";
 import type { PushInput, PushManyResult } from "./types.js";
 
@@ -23,17 +23,7 @@ export function checkPushes(inputs: readonly PushInput[], limits: Limits): Store
   if (!Array.isArray(inputs) || inputs.length === 0) {
     throw new InvalidArgumentError("jobs", "at least one job is required");
   }
-  if (inputs.length > limits.maxBatchJobs) {
-    throw new InvalidArgumentError("jobs", `at most ${limits.maxBatchJobs} jobs per batch`);
-  }
-  return inputs.map((input, i) => {
-    try {
-      return checkPush(input, limits);
-    } catch (error) {
-      if (!(error instanceof InvalidArgumentError)) throw error;
-      throw new InvalidArgumentError(`jobs[${i}].${error.field}`, `jobs[${i}]: ${error.message}`);
-    }
-  });
+  return checkJobs(inputs, limits, (input: PushInput) => checkPush(input, limits));
 }
 
 /** What a stored batch means for the waiters and the scheduler. */

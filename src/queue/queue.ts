@@ -11,6 +11,7 @@ import {
   TooManyWaitingPopsError,
 } from "./errors.js";
 import { type FinishRequest, finishCoalescer } from "./finish-coalescer.js";
+import { finishMany } from "./finish-many.js";
 import { Handoff } from "./handoff.js";
 import { isValidPrefix } from "./keys.js";
 import { checkDuration, checkId, checkTopics, defaultLimits, type Limits } from "./limits.js";
@@ -24,6 +25,7 @@ import { ShardLook } from "./shard-look.js";
 import { JobStore, type StoredPush } from "./store.js";
 import type { TurnBatch } from "./turn-batch.js";
 import type {
+  FinishInput,
   Job,
   PopOptions,
   PushInput,
@@ -231,6 +233,10 @@ class QueueHandle implements DelayQueue {
       () => this.finishes.add({ id: checkId(id, this.limits), token }),
       [this.pushes],
     );
+  }
+
+  finishMany(jobs: readonly FinishInput[]): Promise<SettleResult[]> {
+    return this.track(() => finishMany(this.finishes, jobs, this.limits), [this.pushes]);
   }
 
   release(id: string, options: { token?: string; delayMs?: number } = {}): Promise<SettleResult> {

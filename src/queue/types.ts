@@ -77,5 +77,12 @@ export interface PopOptions {
   signal?: StopSignal;
 }
 
+/** One job of `finishMany`. */
+export interface FinishInput {
+  id: string;
+  /** Finish only while reserved by the hand-out with this token. Default: any state. */
+  token?: string;
+}
+
 /** Outcome of `finish` and `release`. */
 export type SettleResult = "done" | "not_reserved" | "not_found";
