@@ -55,6 +55,12 @@ const cases: [string, (c: Client) => Promise<unknown>, Code, RegExp?][] = [
     /timeout/,
   ],
   ["finish without id", (c) => c.finish({}), Code.InvalidArgument, /id is required/],
+  [
+    "a batch finish with an id missing",
+    (c) => c.finishBatch({ jobs: [{ id: "fine" }, {}] }),
+    Code.InvalidArgument,
+    /jobs\[1\]: id is required/,
+  ],
   ["delete without id", (c) => c.delete({}), Code.InvalidArgument, /id is required/],
   ["get of an unknown id", (c) => c.get({ id: "never-pushed" }), Code.NotFound, /no job/],
   ["release of an unknown id", (c) => c.release({ id: "never-pushed" }), Code.NotFound, /no job/],

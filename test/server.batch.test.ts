@@ -1,7 +1,7 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { describe, expect, it } from "vitest";
-import { DelayQueueService } from "../gen/delayqueue/v1/delay_queue_pb.js";
+import { DelayQueueService, JobState } from "../gen/delayqueue/v1/delay_queue_pb.js";
 import { withRedis } from "./harness/index.js";
 import { withServer } from "./harness/server.js";
 
@@ -58,5 +58,79 @@ describe("PushBatch and PopBatch", () => {
       (e: unknown) => ConnectError.from(e).code,
     );
     expect(missing).toBe(Code.NotFound);
+  });
+});
+
+/** The call's failure as a ConnectError; undefined when it succeeded. */
+const failure = (call: Promise<unknown>) =>
+  call.then(
+    () => undefined,
+    (e: unknown) => ConnectError.from(e),
+  );
+
+describe("FinishBatch", () => {
+  for (const [name, transport] of Object.entries(transports)) {
+    it(`finishes a popped batch, then reports it gone, over ${name}`, async () => {
+      const client = createClient(DelayQueueService, transport());
+      const topic = `finish-${name.replace(/\W/g, "")}`;
+      await client.pushBatch({
+        jobs: Array.from({ length: 200 }, (_, i) => ({ topic, id: `${topic}-${i}`, ttr: 60 })),
+      });
+      const { jobs } = await client.popBatch({ topics: [topic], max: 200, timeout: 1 });
+      expect(jobs).toHaveLength(200);
+      const finishes = jobs.map(({ id, token }) => ({ id, token }));
+      const first = await client.finishBatch({ jobs: finishes });
+      expect(first.finished).toEqual(jobs.map(() => true));
+      const again = await client.finishBatch({ jobs: finishes });
+      expect(again.finished).toEqual(jobs.map(() => false));
+    });
+  }
+
+  it("answers false for a wrong token and leaves that job reserved", async () => {
+    const client = createClient(DelayQueueService, transports.gRPC());
+    const topic = "finish-token";
+    await client.pushBatch({
+      jobs: [
+        { topic, id: "tok-a", ttr: 60 },
+        { topic, id: "tok-b", ttr: 60 },
+      ],
+    });
+    const { jobs } = await client.popBatch({ topics: [topic], max: 2, timeout: 1 });
+    const [a, b] = jobs;
+    if (!a || !b) throw new Error("expected two jobs");
+    const { finished } = await client.finishBatch({
+      jobs: [
+        { id: a.id, token: `${a.token}9` },
+        { id: b.id, token: b.token },
+      ],
+    });
+    expect(finished).toEqual([false, true]);
+    expect((await client.get({ id: a.id })).job?.state).toBe(JobState.RESERVED);
+  });
+
+  it("refuses a batch with an invalid id, naming its index, and finishes none of it", async () => {
+    const client = createClient(DelayQueueService, transports["Connect binary"]());
+    const topic = "finish-invalid";
+    await client.push({ topic, id: "inv-a", ttr: 60 });
+    const { jobs } = await client.popBatch({ topics: [topic], max: 1, timeout: 1 });
+    const error = await failure(
+      client.finishBatch({
+        jobs: [{ id: "inv-a", token: jobs[0]?.token }, { id: "inv-b" }, { id: "" }],
+      }),
+    );
+    expect(error?.code).toBe(Code.InvalidArgument);
+    expect(error?.rawMessage).toContain("jobs[2]");
+    expect((await client.get({ id: "inv-a" })).job?.state).toBe(JobState.RESERVED);
+  });
+
+  it("refuses an empty batch and one of more than 10000 jobs", async () => {
+    const client = createClient(DelayQueueService, transports["Connect binary"]());
+    const empty = await failure(client.finishBatch({ jobs: [] }));
+    expect(empty?.code).toBe(Code.InvalidArgument);
+    expect(empty?.rawMessage).toMatch(/at least one job/);
+    const jobs = Array.from({ length: 10_001 }, (_, i) => ({ id: `many-${i}` }));
+    const tooMany = await failure(client.finishBatch({ jobs }));
+    expect(tooMany?.code).toBe(Code.InvalidArgument);
+    expect(tooMany?.rawMessage).toMatch(/at most 10000 jobs/);
   });
 });

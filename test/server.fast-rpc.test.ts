@@ -7,6 +7,7 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import {
   DeleteRequestSchema,
+  FinishBatchRequestSchema,
   GetRequestSchema,
   PopRequestSchema,
   PushRequestSchema,
@@ -60,6 +61,17 @@ const cases: Case[] = [
     name: "a request the service refuses",
     method: "Push",
     message: () => bytes(PushRequestSchema, { topic: "bad topic", id: "x", ttr: 30 }),
+  },
+  {
+    name: "a batch finish",
+    method: "FinishBatch",
+    message: () =>
+      bytes(FinishBatchRequestSchema, { jobs: [{ id: "fast-path-missing" }, { id: "nope" }] }),
+  },
+  {
+    name: "a batch finish the service refuses",
+    method: "FinishBatch",
+    message: () => bytes(FinishBatchRequestSchema, { jobs: [{ id: "fine" }, { id: "" }] }),
   },
   { name: "bytes that are not protobuf", method: "Delete", message: () => Buffer.from([0xff]) },
   { name: "no token", method: "Delete", message: deleteMissing, headers: { authorization: "" } },

@@ -6,6 +6,9 @@ import {
   type DeleteRequest,
   type DeleteResponse,
   DeleteResponseSchema,
+  type FinishBatchRequest,
+  type FinishBatchResponse,
+  FinishBatchResponseSchema,
   type FinishRequest,
   type FinishResponse,
   FinishResponseSchema,
@@ -149,6 +152,17 @@ export class DelayQueueRpc {
     });
   }
 
+  finishBatch(req: FinishBatchRequest): Promise<FinishBatchResponse> {
+    return this.call(async () => {
+      // The engine answers an empty list with no results; the API asks for a job, as PushBatch does.
+      if (req.jobs.length === 0) {
+        throw new ConnectError("at least one job is required", Code.InvalidArgument);
+      }
+      const results = await this.queue.finishMany(req.jobs);
+      return create(FinishBatchResponseSchema, { finished: results.map((r) => r === "done") });
+    });
+  }
+
   release(req: ReleaseRequest): Promise<ReleaseResponse> {
     return this.call(async () => {
       const result = await this.queue.release(req.id, {
@@ -188,6 +202,7 @@ export class DelayQueueRpc {
       pop: (req, context) => this.pop(req, context.signal),
       pushBatch: (req) => this.pushBatch(req),
       popBatch: (req, context) => this.popBatch(req, context.signal),
+      finishBatch: (req) => this.finishBatch(req),
       finish: (req) => this.finish(req),
       release: (req) => this.release(req),
       delete: (req) => this.delete(req),

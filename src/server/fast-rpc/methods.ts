@@ -2,6 +2,7 @@ import type { DescMessage, Message } from "@bufbuild/protobuf";
 import {
   DelayQueueService,
   type DeleteRequest,
+  type FinishBatchRequest,
   type FinishRequest,
   type GetRequest,
   type PopBatchRequest,
@@ -34,6 +35,7 @@ const calls: Record<string, Call> = {
   pop: (rpc, req, signal) => rpc.pop(req as PopRequest, signal),
   popBatch: (rpc, req, signal) => rpc.popBatch(req as PopBatchRequest, signal),
   finish: (rpc, req) => rpc.finish(req as FinishRequest),
+  finishBatch: (rpc, req) => rpc.finishBatch(req as FinishBatchRequest),
   release: (rpc, req) => rpc.release(req as ReleaseRequest),
   delete: (rpc, req) => rpc.delete(req as DeleteRequest),
   get: (rpc, req) => rpc.get(req as GetRequest),
