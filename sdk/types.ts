@@ -92,7 +92,7 @@ export interface PopBatchInput extends PopInput {
   max: number;
 }
 
-/** What `finish` takes. */
+/** What `finish` takes, and `finishBatch` for each job. */
 export interface FinishInput {
   /** The job's id. */
   id: string;

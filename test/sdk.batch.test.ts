@@ -29,6 +29,19 @@ describe("SDK batch calls", () => {
       expect(jobs.every((j) => j.state === "reserved" && j.token)).toBe(true);
       expect(await client.popBatch({ topics: [topic], max: 5 })).toEqual([]);
     });
+
+    it(`finishes a popped batch in one call over ${protocol}`, async () => {
+      const client = createClient({ baseUrl: dq.url, protocol });
+      const topic = `sdk-finish-${protocol}`;
+      await client.pushBatch(
+        Array.from({ length: 40 }, (_, i) => ({ topic, id: `${topic}-${i}`, ttr: 30 })),
+      );
+      const jobs = await client.popBatch({ topics: [topic], max: 40, timeout: 1 });
+      expect(jobs).toHaveLength(40);
+      expect(await client.finishBatch(jobs)).toEqual(jobs.map(() => true));
+      expect(await client.finishBatch(jobs)).toEqual(jobs.map(() => false));
+      expect(await client.get({ id: `${topic}-0` })).toBeUndefined();
+    });
   }
 
   it("rejects a batch with an invalid job, naming its index", async () => {
@@ -43,5 +56,18 @@ describe("SDK batch calls", () => {
     expect((failure as ConnectError).code).toBe(Code.InvalidArgument);
     expect((failure as ConnectError).rawMessage).toContain("jobs[1]");
     expect(await client.get({ id: "fine" })).toBeUndefined();
+  });
+
+  it("refuses a batch finish with an invalid id, naming its index, finishing nothing", async () => {
+    const client = createClient({ baseUrl: dq.url });
+    await client.push({ topic: "sdk-finish-bad", id: "sdk-finish-bad", ttr: 30 });
+    const [job] = await client.popBatch({ topics: ["sdk-finish-bad"], max: 1, timeout: 1 });
+    if (!job) throw new Error("expected a job");
+    const failure = await client.finishBatch([job, { id: "" }]).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ConnectError);
+    expect((failure as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((failure as ConnectError).rawMessage).toContain("jobs[1]");
+    expect((await client.get({ id: job.id }))?.state).toBe("reserved");
+    expect(await client.finishBatch([job])).toEqual([true]);
   });
 });
