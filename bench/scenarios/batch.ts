@@ -1,14 +1,18 @@
 /**
- * Batch RPCs: PushBatch (many jobs per call) and PopBatch (up to `max` jobs
- * per call), Connect binary over HTTP/1.1 with autocannon; the engine's
- * pushMany in-process; BullMQ's addBulk as the peer.
+ * Batch RPCs: PushBatch (many jobs per call), and PopBatch (up to `max` jobs
+ * per call) with each batch finished by one FinishBatch, Connect binary over
+ * HTTP/1.1 with autocannon; the engine's pushMany in-process; BullMQ's
+ * addBulk as the peer.
  */
 import { bullJobOptions, bullPeer } from "../lib/bullmq.js";
+import { jobsLeft } from "../lib/consume-load.js";
 import type { BenchContext } from "../lib/context.js";
 import { runH1 } from "../lib/load-h1.js";
 import { runLoops } from "../lib/load-inproc.js";
 import { cpuNote, failureNote, joinNotes, withCost } from "../lib/measure.js";
 import {
+  finishBatchRequest,
+  finishedCount,
   IdSequence,
   makeBody,
   PushBatchTemplate,
@@ -17,6 +21,7 @@ import {
 } from "../lib/messages.js";
 import { progress } from "../lib/progress.js";
 import { waitQuiet } from "../lib/quiet.js";
+import { fmtMs } from "../lib/table.js";
 
 const TOPIC = "bench-batch";
 const DELAY_S = 3600;
@@ -76,10 +81,11 @@ export async function batchScenario(ctx: BenchContext): Promise<void> {
   await libraryPeer(ctx, body, Math.max(...sizes));
 }
 
-/** PopBatch over ready jobs until none is left (reserve only: there is no batch finish). */
+/** PopBatch over ready jobs until none is left, each popped batch finished with one FinishBatch. */
 async function popBatch(ctx: BenchContext, body: string): Promise<void> {
   const { config } = ctx;
   const n = config.jobs;
+  // At most 127, so that finishedCount can read the FinishBatch reply.
   const max = 100;
   await ctx.reset();
   const engine = await ctx.engine();
@@ -100,8 +106,9 @@ async function popBatch(ctx: BenchContext, body: string): Promise<void> {
     await engine.close();
   }
   await waitQuiet(ctx);
-  progress(`batch: PopBatch max ${max} over ${n.toLocaleString("en-US")} ready jobs`);
+  progress(`batch: PopBatch max ${max} + FinishBatch over ${n.toLocaleString("en-US")} ready jobs`);
   let popped = 0;
+  let finished = 0;
   let empty = 0;
   const request = Buffer.from(popBatchRequest([TOPIC], max, 0));
   const idPattern = /bp-\d{10}/g;
@@ -110,32 +117,54 @@ async function popBatch(ctx: BenchContext, body: string): Promise<void> {
       url: ctx.server.url,
       connections: 4,
       durationMs: 120_000,
-      until: () => popped >= n || empty > 50,
+      until: () => finished >= n || empty > 50,
       requests: [
         {
           path: `${SERVICE_PATH}/PopBatch`,
           headers: { "content-type": "application/proto" },
           body: () => request,
-          check: (_status, text) => {
-            const count = text.match(idPattern)?.length ?? 0;
-            popped += count;
-            if (count === 0) empty++;
+          check: (_status, text, context) => {
+            const ids = text.match(idPattern) ?? [];
+            context.ids = ids;
+            popped += ids.length;
+            if (ids.length === 0) empty++;
             return true;
+          },
+        },
+        {
+          path: `${SERVICE_PATH}/FinishBatch`,
+          headers: { "content-type": "application/proto" },
+          // By id alone (any reservation), as the drain scenario finishes: the PopBatch
+          // reply arrives as text, where a pattern finds the ids.
+          body: (context) => {
+            const ids = context.ids as string[] | undefined;
+            return ids?.length ? Buffer.from(finishBatchRequest(ids)) : undefined;
+          },
+          check: (status, text, context) => {
+            if (status !== 200) return false;
+            const count = finishedCount(text);
+            finished += count;
+            return count === (context.ids as string[]).length;
           },
         },
       ],
     }),
   );
+  const left = await jobsLeft(ctx);
+  const [pop, finish] = result.byRequest ?? [];
   ctx.rows.push({
     scenario: "batch",
-    case: `PopBatch max ${max}, Connect binary C=4`,
-    rate: popped / result.seconds,
+    case: `PopBatch max ${max} + FinishBatch, Connect binary C=4`,
+    rate: finished / result.seconds,
     unit: "jobs/s",
     p50: result.latency.p50,
     p99: result.latency.p99,
     max: result.latency.max,
     notes: joinNotes(
-      `${popped.toLocaleString("en-US")} of ${n.toLocaleString("en-US")} jobs reserved; no finish (no batch finish RPC)`,
+      `${finished.toLocaleString("en-US")} of ${n.toLocaleString("en-US")} jobs popped and finished with FinishBatch (${popped - finished} popped, not finished; ${left} left in Redis)`,
+      pop &&
+        finish &&
+        `PopBatch p50/p99 ${fmtMs(pop.p50)}/${fmtMs(pop.p99)}, FinishBatch ${fmtMs(finish.p50)}/${fmtMs(finish.p99)}`,
       cpuNote(result.cost),
       failureNote(result),
     ),
