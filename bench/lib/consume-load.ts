@@ -1,4 +1,5 @@
 import { fromBinary } from "@bufbuild/protobuf";
+import type { Redis } from "ioredis";
 import { PopResponseSchema } from "../../gen/delayqueue/v1/delay_queue_pb.js";
 import type { Protocol } from "./config.js";
 import type { BenchContext } from "./context.js";
@@ -172,8 +173,11 @@ function finishStep(
   };
 }
 
-/** Jobs left in the server's database: the fields of every shard's jobs hash (`*:jobs`). */
-export async function jobsLeft(ctx: BenchContext): Promise<number> {
+/**
+ * Jobs left in the server's database: the fields of every shard's jobs hash
+ * (`*:jobs`), or only those whose id starts with `idPrefix`.
+ */
+export async function jobsLeft(ctx: BenchContext, idPrefix?: string): Promise<number> {
   const redis = ctx.dqRedis();
   try {
     let cursor = "0";
@@ -181,10 +185,24 @@ export async function jobsLeft(ctx: BenchContext): Promise<number> {
     do {
       const [next, keys] = await redis.scan(cursor, "MATCH", "*:jobs", "COUNT", 10_000);
       cursor = next;
-      for (const key of keys) count += await redis.hlen(key);
+      for (const key of keys) {
+        if (idPrefix === undefined) count += await redis.hlen(key);
+        else count += await countFields(redis, key, `${idPrefix}*`);
+      }
     } while (cursor !== "0");
     return count;
   } finally {
     redis.disconnect();
   }
+}
+
+async function countFields(redis: Redis, key: string, pattern: string): Promise<number> {
+  let cursor = "0";
+  let count = 0;
+  do {
+    const [next, entries] = await redis.hscan(key, cursor, "MATCH", pattern, "COUNT", 10_000);
+    cursor = next;
+    count += entries.length / 2;
+  } while (cursor !== "0");
+  return count;
 }

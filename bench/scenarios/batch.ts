@@ -150,7 +150,8 @@ async function popBatch(ctx: BenchContext, body: string): Promise<void> {
       ],
     }),
   );
-  const left = await jobsLeft(ctx);
+  // Only this row's jobs: PushBatch calls of the rows before may still land after the reset.
+  const left = await jobsLeft(ctx, "bp-");
   const [pop, finish] = result.byRequest ?? [];
   ctx.rows.push({
     scenario: "batch",
