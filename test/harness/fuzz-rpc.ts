@@ -35,7 +35,7 @@ export interface RpcTarget {
 const service = "/delayqueue.v1.DelayQueueService";
 const someId = (rng: Rng) => `id-${rng.int(40)}`;
 
-/** Every DelayQueueService method, health Check and reflection. */
+/** Every single-job DelayQueueService method, health Check and reflection (the batch RPCs are not fuzzed yet). */
 export const rpcTargets: readonly RpcTarget[] = [
   {
     path: `${service}/Push`,
