@@ -114,7 +114,7 @@ it(`answers ${CASES} random and mutated Connect requests (JSON and binary) with 
     if (brokenCodes.has(name) || (status >= 500 && !fineOn5xx.has(name))) {
       return tally.fail(index, what, `HTTP ${status} ${text}`);
     }
-    tally.count(`HTTP ${status} ${name}`);
+    tally.count(`${method} HTTP ${status} ${name}`);
   });
   console.log(tally.summary("fuzz connect", seed));
   expect(tally.failures).toEqual([]);

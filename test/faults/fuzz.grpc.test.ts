@@ -125,17 +125,18 @@ it(`answers ${CASES} random and malformed gRPC and gRPC-web requests with a prop
       }
     }
     const kind = c.web ? "grpc-web" : "grpc";
+    const method = c.path.slice(c.path.lastIndexOf("/") + 1);
     if (status !== 200 || code === undefined) {
       // Refused before gRPC started (415 for an unknown content type): fine below 500.
       if (status === undefined || status >= 500 || (status === 200 && code === undefined)) {
         return tally.fail(index, what, `HTTP ${status} without a grpc-status ${message}`);
       }
-      return tally.count(`${kind} HTTP ${status}`);
+      return tally.count(`${method} ${kind} HTTP ${status}`);
     }
     if (!Number.isInteger(code) || code < 0 || code > 16 || brokenGrpcCodes.has(code)) {
       return tally.fail(index, what, `grpc-status ${code} ${decodeURIComponent(message)}`);
     }
-    tally.count(`${kind} ${code}`);
+    tally.count(`${method} ${kind} ${code}`);
     if (code === 0 && c.path.endsWith("/Push")) {
       const job = pushed(c);
       if (!job) return tally.fail(index, what, "a push succeeded that cannot be decoded");
