@@ -1,9 +1,15 @@
 import type { ClientHttp2Session } from "node:http2";
 import { gzipSync } from "node:zlib";
 import { afterAll, expect, it } from "vitest";
-import { PushRequestSchema } from "../../gen/delayqueue/v1/delay_queue_pb.js";
 import { frames, mutateBinary, mutateJson } from "../harness/fuzz-inputs.js";
-import { decodeRequest, encodings, rpcTargets, unframe } from "../harness/fuzz-rpc.js";
+import {
+  encodings,
+  pushedJobs,
+  rpcTargets,
+  unframe,
+  unframeAnswer,
+  type WireMessage,
+} from "../harness/fuzz-rpc.js";
 import { FuzzTally, inParallel } from "../harness/fuzz-tally.js";
 import { brokenGrpcCodes, grpcStatusOf, grpcWebStatusOf } from "../harness/grpc-status.js";
 import { checkInvariants, uniquePrefix, withRedis } from "../harness/index.js";
@@ -60,11 +66,12 @@ function makeCase(rng: Rng): Case {
   return { web, path: target.path, json, headers, body };
 }
 
-/** The id and topic of a push that succeeded, decoded as the server decoded it. */
-function pushed(c: Case): { id: string; topic: string } | undefined {
-  const message = unframe(c.body, c.web);
-  if (!message) return undefined;
-  return decodeRequest(PushRequestSchema, message.payload, c.json, message.compressed);
+/** The message of a request or answer body, as the server or client unframes it. */
+function wireMessage(
+  framed: { payload: Buffer; compressed: boolean } | undefined,
+  json: boolean,
+): WireMessage | undefined {
+  return framed && { bytes: framed.payload, json, gzip: framed.compressed };
 }
 
 const sessions: ClientHttp2Session[] = [];
@@ -91,6 +98,7 @@ it(`answers ${CASES} random and malformed gRPC and gRPC-web requests with a prop
     let status: number | undefined;
     let code: number | undefined;
     let message = "";
+    let answerBody: Buffer = Buffer.alloc(0);
     if (c.web) {
       try {
         const response = await fetch(new URL(c.path, dq.url), {
@@ -100,11 +108,11 @@ it(`answers ${CASES} random and malformed gRPC and gRPC-web requests with a prop
           signal: AbortSignal.timeout(10_000),
         });
         status = response.status;
-        const body = Buffer.from(await response.arrayBuffer());
-        code = grpcWebStatusOf(response.headers, body);
-        message = body.subarray(-200).toString("utf8");
+        answerBody = Buffer.from(await response.arrayBuffer());
+        code = grpcWebStatusOf(response.headers, answerBody);
+        message = answerBody.subarray(-200).toString("utf8");
         if (code === undefined)
-          message = `${JSON.stringify([...response.headers])} ${body.toString("hex")}`;
+          message = `${JSON.stringify([...response.headers])} ${answerBody.toString("hex")}`;
       } catch (error) {
         return tally.fail(
           index,
@@ -118,6 +126,7 @@ it(`answers ${CASES} random and malformed gRPC and gRPC-web requests with a prop
         return tally.fail(index, what, `no clean end: ${answer.error} (rst ${answer.rstCode})`);
       }
       status = answer.status;
+      answerBody = answer.body;
       code = grpcStatusOf(answer.headers, answer.trailers);
       message = String(answer.trailers["grpc-message"] ?? answer.headers["grpc-message"] ?? "");
       if (code === undefined && answer.rstCode !== 0) {
@@ -137,11 +146,14 @@ it(`answers ${CASES} random and malformed gRPC and gRPC-web requests with a prop
       return tally.fail(index, what, `grpc-status ${code} ${decodeURIComponent(message)}`);
     }
     tally.count(`${method} ${kind} ${code}`);
-    if (code === 0 && c.path.endsWith("/Push")) {
-      const job = pushed(c);
-      if (!job) return tally.fail(index, what, "a push succeeded that cannot be decoded");
-      tally.ackPush(job.id, job.topic);
-    }
+    if (code !== 0) return;
+    const jobs = pushedJobs(
+      c.path,
+      wireMessage(unframe(c.body, c.web), c.json),
+      wireMessage(unframeAnswer(answerBody, c.web), c.json),
+    );
+    if (typeof jobs === "string") return tally.fail(index, what, jobs);
+    for (const job of jobs) tally.ackPush(job.id, job.topic);
   });
   console.log(`${tally.summary("fuzz grpc", seed)}, HTTP/2 sessions lost ${sessionsLost}`);
   expect(tally.failures).toEqual([]);

@@ -10,9 +10,13 @@ import {
 } from "@bufbuild/protobuf";
 import {
   DeleteRequestSchema,
+  FinishBatchRequestSchema,
   FinishRequestSchema,
   GetRequestSchema,
+  PopBatchRequestSchema,
   PopRequestSchema,
+  PushBatchRequestSchema,
+  PushBatchResponseSchema,
   PushRequestSchema,
   ReleaseRequestSchema,
 } from "../../gen/delayqueue/v1/delay_queue_pb.js";
@@ -34,25 +38,49 @@ export interface RpcTarget {
 
 const service = "/delayqueue.v1.DelayQueueService";
 const someId = (rng: Rng) => `id-${rng.int(40)}`;
+const popTimeout = (rng: Rng) => rng.pick([0, 0.1, 0.3]);
+/** One job four times in ten; else two to five, where an id may come twice in one batch. */
+const batchSize = (rng: Rng) => (rng.chance(0.4) ? 1 : 2 + rng.int(4));
 
-/** Every single-job DelayQueueService method, health Check and reflection (the batch RPCs are not fuzzed yet). */
+const validPush = (rng: Rng) => ({
+  topic: rng.pick(fuzzTopics),
+  id: someId(rng),
+  delay: rng.pick([0, 0.05, 3600]),
+  ttr: rng.pick([0.5, 30]),
+  body: rng.pick(["", "body", "é😀"]),
+  ifAbsent: rng.chance(0.3),
+});
+
+/** Every DelayQueueService method, health Check and reflection. */
 export const rpcTargets: readonly RpcTarget[] = [
-  {
-    path: `${service}/Push`,
-    schema: PushRequestSchema,
-    valid: (rng) => ({
-      topic: rng.pick(fuzzTopics),
-      id: someId(rng),
-      delay: rng.pick([0, 0.05, 3600]),
-      ttr: rng.pick([0.5, 30]),
-      body: rng.pick(["", "body", "é😀"]),
-      ifAbsent: rng.chance(0.3),
-    }),
-  },
+  { path: `${service}/Push`, schema: PushRequestSchema, valid: validPush },
   {
     path: `${service}/Pop`,
     schema: PopRequestSchema,
-    valid: (rng) => ({ topics: [rng.pick(fuzzTopics)], timeout: rng.pick([0, 0.1, 0.3]) }),
+    valid: (rng) => ({ topics: [rng.pick(fuzzTopics)], timeout: popTimeout(rng) }),
+  },
+  {
+    path: `${service}/PushBatch`,
+    schema: PushBatchRequestSchema,
+    valid: (rng) => ({ jobs: Array.from({ length: batchSize(rng) }, () => validPush(rng)) }),
+  },
+  {
+    path: `${service}/PopBatch`,
+    schema: PopBatchRequestSchema,
+    valid: (rng) => ({
+      topics: Array.from({ length: 1 + rng.int(fuzzTopics.length) }, () => rng.pick(fuzzTopics)),
+      timeout: popTimeout(rng),
+      max: 1 + rng.int(20),
+    }),
+  },
+  {
+    path: `${service}/FinishBatch`,
+    schema: FinishBatchRequestSchema,
+    valid: (rng) => ({
+      jobs: Array.from({ length: batchSize(rng) }, () =>
+        rng.chance(0.3) ? { id: someId(rng), token: `t-${rng.int(5)}` } : { id: someId(rng) },
+      ),
+    }),
   },
   { path: `${service}/Finish`, schema: FinishRequestSchema, valid: (rng) => ({ id: someId(rng) }) },
   {
@@ -90,15 +118,21 @@ export function encodings(
   };
 }
 
+/** A message as it went over the wire: its bytes, and how they are encoded. */
+export interface WireMessage {
+  bytes: Uint8Array;
+  json: boolean;
+  gzip: boolean;
+}
+
 /**
- * Decodes a request as the server would (binary, or JSON with unknown fields
- * ignored, gzip undone when `gzip`); undefined when it cannot be decoded.
+ * Decodes a message as the server decodes a request, and a client the answer
+ * (binary, or JSON with unknown fields ignored, gzip undone when `gzip`);
+ * undefined when it cannot be decoded.
  */
-export function decodeRequest<Desc extends DescMessage>(
+function decodeMessage<Desc extends DescMessage>(
   schema: Desc,
-  bytes: Uint8Array,
-  json: boolean,
-  gzip = false,
+  { bytes, json, gzip }: WireMessage,
 ): MessageShape<Desc> | undefined {
   try {
     const plain = gzip ? gunzipSync(bytes) : bytes;
@@ -107,6 +141,34 @@ export function decodeRequest<Desc extends DescMessage>(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The jobs a call to `path` that succeeded wrote, for `FuzzTally.ackPush`:
+ * Push's job, PushBatch's jobs but those its response reports refused
+ * (`if_absent` on an existing id writes nothing), none for other methods.
+ * A string, to fail the case with, when a success cannot be explained: a
+ * message that does not unframe or decode (undefined: did not unframe), or
+ * results that do not match the jobs.
+ */
+export function pushedJobs(
+  path: string,
+  request: WireMessage | undefined,
+  response: WireMessage | undefined,
+): { id: string; topic: string }[] | string {
+  if (path.endsWith("/Push")) {
+    const job = request && decodeMessage(PushRequestSchema, request);
+    return job ? [job] : "a push succeeded that cannot be decoded";
+  }
+  if (!path.endsWith("/PushBatch")) return [];
+  const batch = request && decodeMessage(PushBatchRequestSchema, request);
+  if (!batch) return "a push batch succeeded that cannot be decoded";
+  const answer = response && decodeMessage(PushBatchResponseSchema, response);
+  if (!answer) return "a push batch succeeded with an answer that cannot be decoded";
+  if (answer.results.length !== batch.jobs.length) {
+    return `a push batch of ${batch.jobs.length} jobs got ${answer.results.length} results`;
+  }
+  return batch.jobs.filter((_, i) => !answer.results[i]?.refused);
 }
 
 /**
@@ -123,4 +185,16 @@ export function unframe(
   const flags = bytes[0] ?? 0;
   if ((web && (flags & 0x80) !== 0) || bytes.length !== 5 + length) return undefined;
   return { payload: bytes.subarray(5), compressed: (flags & 0x01) !== 0 };
+}
+
+/**
+ * The message of a successful gRPC answer's body, as {@link unframe} reads
+ * it; on gRPC-web the trailer frame that follows it is left aside.
+ */
+export function unframeAnswer(
+  body: Buffer,
+  web: boolean,
+): { payload: Buffer; compressed: boolean } | undefined {
+  if (!web || body.length < 5) return unframe(body, web);
+  return unframe(body.subarray(0, 5 + body.readUInt32BE(1)), web);
 }
