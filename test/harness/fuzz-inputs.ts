@@ -35,6 +35,24 @@ export function weirdValue(rng: Rng): unknown {
   return rng.pick(choices)();
 }
 
+const isMessageList = (value: unknown): value is Record<string, unknown>[] =>
+  Array.isArray(value) &&
+  value.length > 0 &&
+  value.every((item) => typeof item === "object" && item !== null && !Array.isArray(item));
+
+/**
+ * A weird value in place of `value`; for a list of messages (a batch's jobs),
+ * half the time the list with one field of one message made weird instead, so
+ * that the batch is refused at an index rather than as a whole.
+ */
+function weirdFieldValue(rng: Rng, value: unknown): unknown {
+  if (!isMessageList(value) || !rng.chance(0.5)) return weirdValue(rng);
+  const at = rng.int(value.length);
+  const fields = Object.keys(value[at] ?? {});
+  const field = rng.chance(0.85) && fields.length > 0 ? rng.pick(fields) : "unknownField";
+  return value.map((item, i) => (i === at ? { ...item, [field]: weirdValue(rng) } : item));
+}
+
 /** Bytes that are not valid UTF-8 (lone continuation, overlong, surrogate, truncated). */
 export function invalidUtf8(rng: Rng): Buffer {
   return Buffer.from(
@@ -69,8 +87,9 @@ export function damage(rng: Rng, input: Buffer): Buffer {
 }
 
 /**
- * A JSON body derived from `base` (a valid request): a field set to a weird
- * value or a raw token, a field dropped, deep nesting, the whole body replaced,
+ * A JSON body derived from `base` (a valid request): a field (or a field of
+ * one job of a batch) set to a weird value, or a field set to a raw token, a
+ * field dropped, deep nesting, the whole body replaced,
  * byte damage, binary garbage, or a huge string; now and then `base` as is.
  * `hugeBytes` is the size of the occasional oversized body.
  */
@@ -86,7 +105,7 @@ export function mutateJson(rng: Rng, base: Record<string, unknown>, hugeBytes: n
       return json(base);
     case 2:
     case 3:
-      return json({ ...base, [field]: weirdValue(rng) });
+      return json({ ...base, [field]: weirdFieldValue(rng, base[field]) });
     case 4:
       return withRaw(rng.pick(rawTokens));
     case 5:
