@@ -29,6 +29,16 @@ describe("grpc.health.v1", () => {
     expect((error as ConnectError).code).toBe(Code.NotFound);
   });
 
+  // Found by the gRPC fuzzer (FUZZ_SEED=1416049325, case #1634): the name quoted in full made a
+  // grpc-message trailer too big for HTTP/2, and the stream was reset without a status.
+  it("answers Check for an unknown service with a 70 000-character name with not_found", async () => {
+    const error = await health()
+      .check({ service: "x".repeat(70_000) })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).code).toBe(Code.NotFound);
+  });
+
   it("answers Watch once, then holds the stream until the client leaves", async () => {
     const controller = new AbortController();
     const statuses: Status[] = [];

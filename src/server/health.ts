@@ -36,6 +36,19 @@ export async function redisAnswers(queue: DelayQueue): Promise<boolean> {
 const knownServices = new Set(["", DelayQueueService.typeName]);
 
 /**
+ * Longest service name that an error quotes. The message travels back as a
+ * gRPC trailer, and HTTP/2 caps a header block: a name of 70 000 characters
+ * got the stream reset, with no status at all.
+ */
+const MAX_QUOTED_NAME = 200;
+
+function unknownService(name: string): ConnectError {
+  const shown =
+    name.length <= MAX_QUOTED_NAME ? `"${name}"` : `(a name of ${name.length} characters)`;
+  return new ConnectError(`unknown service ${shown}`, Code.NotFound);
+}
+
+/**
  * Routes for `grpc.health.v1.Health`: SERVING while Redis answers PING,
  * NOT_SERVING otherwise. Watch answers once and holds the stream until the
  * client leaves or `closing` aborts (the server stops), so a stop never
@@ -49,7 +62,7 @@ export function healthRoutes(router: ConnectRouter, queue: DelayQueue, closing: 
   router.service(Health, {
     async check(req) {
       if (!knownServices.has(req.service)) {
-        throw new ConnectError(`unknown service "${req.service}"`, Code.NotFound);
+        throw unknownService(req.service);
       }
       return status();
     },
