@@ -85,6 +85,8 @@ export async function drainScenario(ctx: BenchContext): Promise<void> {
           finish &&
           `pop p50/p99 ${fmtMs(pop.p50)}/${fmtMs(pop.p99)}, finish ${fmtMs(finish.p50)}/${fmtMs(finish.p99)}`,
         `${scriptCallsPer(result.cost, n).toFixed(2)} script calls/job, ${commandsPer(result.cost, n).toFixed(1)} cmds/job`,
+        // Server CPU per job: what the rate would compare if the generator were not the limit.
+        `server ${Math.round(((result.cost.cpu.server ?? 0) * 1e6) / rate)} µs CPU/job`,
         cpuNote(result.cost),
         failureNote(result),
       ),
