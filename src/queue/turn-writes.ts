@@ -6,9 +6,10 @@ import type { Redis } from "ioredis";
  * pops and finishes of every shard) leave in one syscall and reach Redis
  * together. This replaces ioredis' auto-pipelining, which does the same at a
  * cost: each of its pipelines keeps its calls' objects reachable until the
- * whole pipeline has answered, so a fifth of all that the engine allocated
- * survived young-generation GC and was promoted, and the old-generation GCs
- * that followed stalled the event loop for up to 20 ms (docs/ENGINE.md).
+ * whole pipeline has answered, so in a loop of 64 concurrent calls a fifth of
+ * what was allocated survived young-generation GC (1% without it), and the
+ * old-generation GCs that follow such promotion stall the event loop for
+ * milliseconds at a time (docs/PERFORMANCE.md, "Garbage collection").
  */
 export class TurnWrites {
   private held: Redis["stream"] | undefined;

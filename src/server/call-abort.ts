@@ -5,7 +5,7 @@ import type { StopSignal } from "../queue/index.js";
  * a pop uses, in one plain object. A long-poll route makes one per request, and
  * on Node 20 an AbortController is costly there: a third of what creating one
  * allocates survives young-generation GC, and the old-generation GCs that
- * follow stall the event loop (docs/PERFORMANCE.md).
+ * follow stall the event loop (docs/PERFORMANCE.md, "Garbage collection").
  */
 export class CallAbort implements StopSignal {
   aborted = false;
