@@ -31,6 +31,8 @@ export interface BenchContext {
   ceilingFor(protocol: Protocol, connections: number): Promise<LoadResult>;
   /** Sets the measure of the ceiling (used by the push scenario, which takes it interleaved). */
   recordCeiling(protocol: Protocol, connections: number, result: LoadResult): void;
+  /** Measures the ceiling now, for a ratio against a load measured just before (the box's speed drifts). */
+  ceilingNow(protocol: Protocol, connections: number): Promise<LoadResult>;
   /** A connection to the server's database; closed at the end of the run. */
   dqRedis(): Redis;
   /** An in-process engine on the same Redis (setup and library-level rows), closed by the caller. */
@@ -80,6 +82,7 @@ export function buildContext(parts: {
       }
       return result;
     },
+    ceilingNow: (protocol, connections) => parts.measureCeiling(ctx, protocol, connections),
     recordCeiling(protocol, connections, result) {
       ceilings.set(`${protocol}/${connections}`, result);
     },
