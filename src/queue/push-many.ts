@@ -1,10 +1,8 @@
 import { InvalidArgumentError } from "./errors.js";
 import { checkBody, checkDuration, checkId, checkJobs, checkTopic, type Limits } from "./limits.js";
+import { maxJobsPerCall } from "./shard-batch.js";
 import type { JobStore, StoredPush } from "./store.js";
 import type { PushInput, PushManyResult } from "./types.js";
-
-/** Jobs per script call: big enough to amortise the call, small enough not to stall Redis. */
-const chunkSize = 500;
 
 /** One push, checked against the limits and ready to store. */
 export function checkPush(input: PushInput, limits: Limits): StoredPush {
@@ -36,7 +34,7 @@ export interface PushManyEffects {
 
 /**
  * Stores a checked batch: jobs grouped by shard, one script call per chunk,
- * all calls in flight at once (auto-pipelined into few round trips).
+ * all calls in flight at once (sent together in one socket write).
  * Results come back in input order.
  */
 export async function storeMany(
@@ -54,8 +52,8 @@ export async function storeMany(
   const effects: PushManyEffects = { ready: new Map(), earliest: new Map() };
   const calls: Promise<void>[] = [];
   for (const [shard, indexes] of byShard) {
-    for (let at = 0; at < indexes.length; at += chunkSize) {
-      const chunk = indexes.slice(at, at + chunkSize);
+    for (let at = 0; at < indexes.length; at += maxJobsPerCall) {
+      const chunk = indexes.slice(at, at + maxJobsPerCall);
       const call = store.pushBatch(
         shard,
         chunk.map((i) => jobs[i] as StoredPush),

@@ -9,7 +9,7 @@ export interface TurnBatchOptions<Item, Result> {
   /** Most weight one Redis call carries; heavier groups are split. */
   maxWeight: number;
   /** Sends one group (all of one key, in call order); one result per item, in order. */
-  send(items: Item[]): Promise<Result[]>;
+  send(items: Item[], key: string): Promise<Result[]>;
 }
 
 interface Pending<Item, Result> {
@@ -56,33 +56,38 @@ export class TurnBatch<Item, Result> {
     const groups = this.groups;
     this.groups = new Map();
     const weightOf = this.options.weightOf ?? (() => 1);
-    for (const group of groups.values()) {
+    for (const [key, group] of groups) {
       let call: Pending<Item, Result>[] = [];
       let weight = 0;
       for (const pending of group) {
         const w = weightOf(pending.item);
         if (call.length > 0 && weight + w > this.options.maxWeight) {
-          this.send(call);
+          this.send(call, key);
           call = [];
           weight = 0;
         }
         call.push(pending);
         weight += w;
       }
-      this.send(call);
+      this.send(call, key);
     }
   }
 
-  private send(call: Pending<Item, Result>[]): void {
-    this.options.send(call.map((p) => p.item)).then(
-      (results) =>
-        call.forEach((p, i) => {
-          if (i < results.length) p.resolve(results[i] as Result);
-          else p.reject(new QueueError("internal", "a batched call returned too few results"));
-        }),
-      (error: unknown) => {
-        for (const p of call) p.reject(error);
-      },
-    );
+  private send(call: Pending<Item, Result>[], key: string): void {
+    this.options
+      .send(
+        call.map((p) => p.item),
+        key,
+      )
+      .then(
+        (results) =>
+          call.forEach((p, i) => {
+            if (i < results.length) p.resolve(results[i] as Result);
+            else p.reject(new QueueError("internal", "a batched call returned too few results"));
+          }),
+        (error: unknown) => {
+          for (const p of call) p.reject(error);
+        },
+      );
   }
 }
