@@ -73,6 +73,6 @@ export async function handBack(
   waiters: WaiterRegistry,
   job: ReservedJob,
 ): Promise<void> {
-  await store.release(job.id, job.token, 0, true);
-  waiters.wake(job.topic, 1, store.shardOf(job.id));
+  const { shard } = await store.release(job.id, job.token, 0, true);
+  waiters.wake(job.topic, 1, shard);
 }
