@@ -230,6 +230,16 @@ describe("validation", () => {
     expect(loadConfig({ env: { DQ_RPC_FAST_PATH: "off" } }).rpcFastPath).toBe(false);
   });
 
+  it("serves legacy calls on the fast path unless legacy_fast_path says no", async () => {
+    expect(loadConfig({}).legacyFastPath).toBe(true);
+    const path = await conf("legacy_fast_path = no", "legacy-fast-path.conf");
+    expect(loadConfig({ argv: ["-c", path] }).legacyFastPath).toBe(false);
+    const flag = ["-c", path, "--legacy-fast-path", "yes"];
+    expect(loadConfig({ argv: flag }).legacyFastPath).toBe(true);
+    expect(loadConfig({ env: { DQ_LEGACY_FAST_PATH: "no" } }).legacyFastPath).toBe(false);
+    expect(loadConfig({ argv: ["-c", path] }).rpcFastPath).toBe(true);
+  });
+
   it("refuses a TLS certificate without its key", () => {
     const error = configError(() => loadConfig({ argv: ["--tls-cert", "c.pem"] }));
     expect(error.message).toBe("--tls-cert is set but tls_key is not: set both to serve TLS");

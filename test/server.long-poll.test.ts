@@ -16,6 +16,8 @@ import { waitUntil } from "./harness/wait.js";
 
 const redis = withRedis();
 const dq = withServer(redis);
+// The fastify legacy routes, which the legacy fast path otherwise serves.
+const viaFastify = withServer(redis, { legacyFastPath: false });
 
 const fresh = (label: string) => `${label}-${randomBytes(4).toString("hex")}`;
 
@@ -49,14 +51,11 @@ describe("legacy long-poll", () => {
 });
 
 /** Ways to park a pop that the test can abandon through `signal`. */
-const cancellers: [
-  string,
-  (url: string, topic: string, signal: AbortSignal) => Promise<unknown>,
-][] = [
-  [
-    "a legacy client whose fetch is aborted",
-    (url, topic, signal) => legacyCall(url, "/pop", { topic, timeout: 30 }, { signal }),
-  ],
+type Park = (url: string, topic: string, signal: AbortSignal) => Promise<unknown>;
+const legacyPark: Park = (url, topic, signal) =>
+  legacyCall(url, "/pop", { topic, timeout: 30 }, { signal });
+const cancellers: [string, Park][] = [
+  ["a legacy client whose fetch is aborted", legacyPark],
   [
     "a Connect pop over HTTP/1.1 cancelled by its signal",
     (url, topic, signal) =>
@@ -87,7 +86,11 @@ const cancellers: [
 ];
 
 describe("a client that goes away mid-poll", () => {
-  it.each(cancellers)("takes no job: %s", async (_name, park, ..._rest) => {
+  const cases = [
+    ...cancellers.map(([name, park]) => [name, park, dq] as const),
+    ["a legacy client whose fetch is aborted (fastify routes)", legacyPark, viaFastify] as const,
+  ];
+  it.each(cases)("takes no job: %s", async (_name, park, dq) => {
     const topic = fresh("gone");
     const { queue } = dq.server;
     const before = queue.waiting;

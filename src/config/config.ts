@@ -88,6 +88,8 @@ export interface Config {
   readonly dataDir: string;
   /** `rpc_fast_path`: serve the common unary RPCs on the fast path beside connect-es. */
   readonly rpcFastPath: boolean;
+  /** `legacy_fast_path`: serve the common legacy POST-JSON calls beside fastify. */
+  readonly legacyFastPath: boolean;
   /** The ini file read, if any. */
   readonly configFile: string | undefined;
   /** Where each setting's value came from. */

@@ -63,4 +63,9 @@ export const defaults: Readonly<Record<SettingKey, string>> = Object.freeze({
    * yes | no. Ours. `DQ_RPC_FAST_PATH`, `--rpc-fast-path`.
    */
   rpc_fast_path: "yes",
+  /**
+   * Serve the common legacy POST-JSON calls beside fastify, not through it: yes | no. Ours.
+   * `DQ_LEGACY_FAST_PATH`, `--legacy-fast-path`.
+   */
+  legacy_fast_path: "yes",
 });

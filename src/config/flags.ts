@@ -70,6 +70,8 @@ export const flagUsage = `Options:
       --embedded-redis MODE  auto|yes|no               (embedded_redis, default auto)
       --data-dir DIR         embedded Redis data       (data_dir, default ./.data)
       --rpc-fast-path yes|no unary RPCs beside connect-es (rpc_fast_path, default yes)
+      --legacy-fast-path yes|no
+                             legacy calls beside fastify (legacy_fast_path, default yes)
   -v, --version              print the version
   -h, --help                 print this help
 

@@ -30,6 +30,7 @@ export const settingKeys = [
   "embedded_redis",
   "data_dir",
   "rpc_fast_path",
+  "legacy_fast_path",
 ] as const;
 
 export type SettingKey = (typeof settingKeys)[number];
@@ -84,6 +85,7 @@ export const flagKeys = {
   "embedded-redis": "embedded_redis",
   "data-dir": "data_dir",
   "rpc-fast-path": "rpc_fast_path",
+  "legacy-fast-path": "legacy_fast_path",
 } as const satisfies Record<string, SettingKey>;
 
 export type FlagName = keyof typeof flagKeys;

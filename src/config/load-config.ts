@@ -153,6 +153,7 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
       read.parse("data_dir", (t) => t || undefined, "expected a directory"),
     ),
     rpcFastPath: read.parse("rpc_fast_path", parseSwitch, "expected yes or no"),
+    legacyFastPath: read.parse("legacy_fast_path", parseSwitch, "expected yes or no"),
     configFile,
     sources,
     notices: [...notices, ...compatibilityNotices(sources)],

@@ -35,6 +35,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     tls: config.tlsCert !== undefined,
     embeddedRedis: config.embeddedRedis,
     rpcFastPath: config.rpcFastPath,
+    legacyFastPath: config.legacyFastPath,
     sources: Object.fromEntries(
       Object.entries(config.sources)
         .filter(([, source]) => source.kind !== "default")

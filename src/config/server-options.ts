@@ -58,6 +58,7 @@ export function toServerOptions(
     tls: tlsOptions(config),
     authTokens: config.authTokens,
     rpcFastPath: config.rpcFastPath,
+    legacyFastPath: config.legacyFastPath,
     logger,
   };
 }

@@ -9,9 +9,11 @@ import { file_grpc_health_v1_health } from "../../gen/grpc/health/v1/health_pb.j
 import type { DelayQueue } from "../queue/index.js";
 import type { DelayQueueRpc } from "../service/index.js";
 import { authInterceptor, tokenCheck } from "./auth.js";
-import { createFastPath } from "./fast-rpc/index.js";
+import { createFastPath, type FastPath } from "./fast-rpc/index.js";
 import { healthRoutes, redisAnswers } from "./health.js";
 import { installErrorHandlers } from "./http-errors.js";
+import { legacyActions } from "./legacy-actions.js";
+import { createLegacyFastPath } from "./legacy-fast-path.js";
 import { legacyRoutes } from "./legacy-routes.js";
 import { createListener, type RequestHandler } from "./listener.js";
 import type { ServerOptions } from "./options.js";
@@ -34,15 +36,28 @@ export function buildApp(
   queue: DelayQueue,
 ): FastifyInstance {
   const authorized = tokenCheck(options.authTokens);
-  const fastPath =
-    options.rpcFastPath === false
-      ? undefined
-      : createFastPath({
-          rpc,
-          authorized,
-          limitBytes: options.requestLimitBytes,
-          logger: options.logger,
-        });
+  const actions = legacyActions(rpc, options.legacyPopTimeoutSeconds);
+  const fastPaths: FastPath[] = [];
+  if (options.rpcFastPath !== false) {
+    fastPaths.push(
+      createFastPath({
+        rpc,
+        authorized,
+        limitBytes: options.requestLimitBytes,
+        logger: options.logger,
+      }),
+    );
+  }
+  if (options.legacyFastPath !== false) {
+    fastPaths.push(
+      createLegacyFastPath({
+        actions,
+        authorized,
+        bodyLimit: options.requestLimitBytes,
+        logger: options.logger,
+      }),
+    );
+  }
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance's type the default one.
     loggerInstance: options.logger as FastifyBaseLogger,
@@ -55,7 +70,7 @@ export function buildApp(
     serverFactory: (handler) =>
       createListener(handler as RequestHandler, {
         tls: options.tls,
-        fastPath,
+        fastPaths,
       }) as unknown as Server,
   });
 
@@ -69,7 +84,9 @@ export function buildApp(
   app.addHook("preClose", async () => closing.abort());
   // Before the queue closes (startServer's preClose hook comes later): new calls get fastify's
   // answer for a closing server, as with the fast path off.
-  if (fastPath) app.addHook("preClose", async () => fastPath.stop());
+  app.addHook("preClose", async () => {
+    for (const path of fastPaths) path.stop();
+  });
 
   app.register(fastifyConnectPlugin, {
     routes(router) {
@@ -83,8 +100,7 @@ export function buildApp(
   });
 
   app.register(legacyRoutes, {
-    rpc,
-    popTimeoutSeconds: options.legacyPopTimeoutSeconds,
+    actions,
     bodyLimit: options.requestLimitBytes,
     authorized,
   });

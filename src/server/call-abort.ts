@@ -36,3 +36,31 @@ export class CallAbort implements StopSignal {
     if (at >= 0) this.listeners?.splice(at, 1);
   }
 }
+
+/** The reason a long poll stops when its client goes away. */
+export const clientLeft = new Error("the client went away");
+
+/** A response's close, as {@link abortWhenClientLeaves} listens for it. */
+interface Closes {
+  readonly writableFinished: boolean;
+  once(event: "close", listener: () => void): unknown;
+  off(event: "close", listener: () => void): unknown;
+}
+
+/**
+ * Aborts when the client goes away before `res` is written, so a parked pop
+ * stops waiting and takes no job. `gone`: the client already left (while
+ * the body was being read, before anyone listened). Call `stop` once answered.
+ */
+export function abortWhenClientLeaves(
+  res: Closes,
+  gone: boolean,
+): { signal: StopSignal; stop(): void } {
+  const call = new CallAbort();
+  const onClose = () => {
+    if (!res.writableFinished) call.abort(clientLeft);
+  };
+  res.once("close", onClose);
+  if (gone) call.abort(clientLeft);
+  return { signal: call, stop: () => res.off("close", onClose) };
+}

@@ -24,8 +24,8 @@ export interface ListenerOptions {
   keepAliveTimeoutMs?: number;
   /** How long an idle HTTP/2 session stays open before a graceful GOAWAY. Default: 72000. */
   sessionIdleTimeoutMs?: number;
-  /** Serves the requests it takes before fastify sees them (not while stopping). Default: none. */
-  fastPath?: FastPath | undefined;
+  /** Serve the requests they take before fastify sees them (not while stopping), first taker wins. */
+  fastPaths?: readonly FastPath[];
 }
 
 /**
@@ -65,25 +65,25 @@ export function createListener(handler: RequestHandler, options: ListenerOptions
   h1.setTimeout(0);
   h2.setTimeout(0);
 
-  const fast = options.fastPath;
+  const fast = options.fastPaths ?? [];
   h1.on("request", (req: IncomingMessage, res: ServerResponse) => {
     // A keep-alive connection whose last request ends during a stop must not hold close() open.
     res.once("finish", () => {
       if (closing) setImmediate(() => h1.closeIdleConnections());
     });
-    if (!closing && fast?.request(req, res)) return;
+    if (!closing) for (const path of fast) if (path.request(req, res)) return;
     closeIfBodyUnread(req, res);
     handler(req, res);
   });
   h2.on("request", handler);
-  if (fast) {
+  if (fast.length > 0) {
     // The compat API builds its request and response in a `stream` listener of its own, which
     // cannot be told to skip a stream: the fast path sees each stream first, in `emit`.
     const emit = h2.emit;
     h2.emit = function (this: http2.Http2Server, event: string | symbol, ...args: unknown[]) {
       if (event === "stream" && !closing) {
         const [stream, headers] = args as [http2.ServerHttp2Stream, http2.IncomingHttpHeaders];
-        if (fast.stream(stream, headers)) return true;
+        for (const path of fast) if (path.stream(stream, headers)) return true;
       }
       return Reflect.apply(emit, this, [event, ...args]);
     } as typeof h2.emit;

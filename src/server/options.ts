@@ -30,6 +30,11 @@ export interface ServerOptions {
    * beside connect-es; false leaves every call to connect-es. Default: true (ini `rpc_fast_path`).
    */
   rpcFastPath?: boolean;
+  /**
+   * Serve the common legacy POST-JSON calls on a fast path beside fastify; false leaves every
+   * call to the fastify routes. Default: true (ini `legacy_fast_path`).
+   */
+  legacyFastPath?: boolean;
   /** How long a graceful stop waits for calls in flight, ms. Default: 10000. */
   shutdownTimeoutMs?: number;
   logger: Logger;
