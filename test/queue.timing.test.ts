@@ -88,4 +88,22 @@ describe("timing", () => {
     expect(others).toEqual([null, null, null, null]);
     expect((await queue.get("held"))?.reservedUntil).toBe(first.reservedUntil);
   });
+
+  it("brings a job back on time when its pop took jobs over several reserve calls", async () => {
+    // The scheduler learns of a reservation from the pop that made it; no periodic wake-up helps.
+    const queue = await openQueue({ shards: 1, maxSchedulerSleepMs: 60_000 });
+    await queue.push({ topic: "split", id: "short", body: "", delayMs: 0, ttrMs: 300 });
+    // More stale entries between the two jobs than one reserve call drops (200).
+    const stale = Array.from({ length: 250 }, (_, i) => `stale-${i}`);
+    for (const id of stale)
+      await queue.push({ topic: "split", id, body: "", delayMs: 0, ttrMs: 1000 });
+    for (const id of stale) await queue.delete(id);
+    await queue.push({ topic: "split", id: "long", body: "", delayMs: 0, ttrMs: 60_000 });
+    const taken = await queue.popMany(["split"], 2, { timeoutMs: 0 });
+    expect(taken.map((job) => job.id)).toEqual(["short", "long"]);
+    const reservedAt = performance.now();
+    const again = await queue.pop(["split"], { timeoutMs: 3000 });
+    expect(again).toMatchObject({ id: "short", attempts: 2 });
+    expect(performance.now() - reservedAt).toBeLessThanOrEqual(300 + lateBy);
+  });
 });

@@ -42,6 +42,7 @@ export class ShardLook {
       if (single && hints.isEmpty(topic, shard)) continue;
       const version = single ? hints.version(topic) : 0;
       this.options.flushPushes();
+      const fromShard = taken.length;
       let result = await reserves.add({ shard, topics, max: max - taken.length });
       taken.push(...result.jobs);
       while (result.again && taken.length < max) {
@@ -49,7 +50,11 @@ export class ShardLook {
         taken.push(...result.jobs);
       }
       if (single && taken.length < max) hints.lookedEmpty(topic, shard, version);
-      const earliest = result.jobs.reduce((at, job) => Math.min(at, job.reservedUntil), Infinity);
+      // Every call's jobs, not just the last one's: each may hold its own ttr.
+      let earliest = Infinity;
+      for (let i = fromShard; i < taken.length; i++) {
+        earliest = Math.min(earliest, (taken[i] as ReservedJob).reservedUntil);
+      }
       if (earliest < Infinity) this.options.reservedUntil(shard, earliest);
       if (taken.length >= max) break;
     }
