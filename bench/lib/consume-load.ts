@@ -53,7 +53,7 @@ export interface ConsumeOptions {
 /**
  * Closed-loop consumers: each connection pops one job and finishes it, over
  * and over. Legacy and Connect (binary) over HTTP/1.1 with autocannon, gRPC
- * over node:http2 (h2load cannot chain calls).
+ * with the raw HTTP/2 client of `raw-grpc.ts` (h2load cannot chain calls).
  */
 export function consumeLoad(
   ctx: BenchContext,
@@ -130,6 +130,8 @@ export function consumeLoad(
   return runH2({
     ...base,
     protocol: "grpc",
+    // As lean per call as autocannon is for the HTTP/1.1 rows, so the server sets the pace.
+    client: "raw",
     sessions: h2Split(options.connections).clients,
     concurrency: options.connections,
     calls: [

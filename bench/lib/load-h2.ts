@@ -1,5 +1,6 @@
 import http2 from "node:http2";
 import { type LoadResult, loadResult } from "./load-h1.js";
+import { RawGrpcConnection } from "./raw-grpc.js";
 import { Samples } from "./stats.js";
 
 /** One call of a sequence over HTTP/2. */
@@ -24,6 +25,19 @@ export interface H2Options {
   amount?: number;
   calls: H2Call[];
   until?: () => boolean;
+  /**
+   * `raw`: gRPC over the minimal client of `raw-grpc.ts` instead of `node:http2`, for loads
+   * where the generator's own cost would otherwise be the limit. Default: `node:http2`.
+   */
+  client?: "node:http2" | "raw";
+}
+
+/** One connection as the load loop uses it. */
+interface Caller {
+  call(path: string, body: Buffer): Promise<Reply>;
+  close(): void;
+  /** A failed connection: its loops stop. */
+  readonly broken: boolean;
 }
 
 /**
@@ -32,8 +46,7 @@ export interface H2Options {
  * `sessions` connections. Each loop keeps its own context across a sequence.
  */
 export async function runH2(options: H2Options): Promise<LoadResult> {
-  const sessions = Array.from({ length: options.sessions }, () => connect(options.url));
-  await Promise.all(sessions.map((s) => new Promise((resolve) => s.once("connect", resolve))));
+  const sessions = await connectCallers(options);
   const latency = new Samples();
   const perCall = options.calls.map(() => new Samples());
   let failures = 0;
@@ -45,10 +58,8 @@ export async function runH2(options: H2Options): Promise<LoadResult> {
   const timer = setTimeout(() => {
     stop = true;
   }, options.durationMs);
-  const headers = (path: string) => h2Headers(path, options.protocol);
-
   const loop = async (index: number) => {
-    const session = sessions[index % sessions.length] as http2.ClientHttp2Session;
+    const session = sessions[index % sessions.length] as Caller;
     let context: Record<string, unknown> = {};
     let step = 0;
     while (!stop) {
@@ -61,7 +72,7 @@ export async function runH2(options: H2Options): Promise<LoadResult> {
       }
       const sentAt = performance.now();
       try {
-        const reply = await send(session, headers(call.path), frame(message, options.protocol));
+        const reply = await session.call(call.path, frame(message, options.protocol));
         responses++;
         const ok = reply.ok && (!call.check || call.check(reply.message, context));
         if (ok) {
@@ -75,7 +86,7 @@ export async function runH2(options: H2Options): Promise<LoadResult> {
       } catch (error) {
         errors++;
         sample ??= String(error);
-        if (session.destroyed) break;
+        if (session.broken) break;
       }
       if (options.amount !== undefined && responses >= options.amount) stop = true;
       if (options.until?.()) stop = true;
@@ -88,6 +99,33 @@ export async function runH2(options: H2Options): Promise<LoadResult> {
   const endedAt = performance.now();
   for (const session of sessions) session.close();
   return loadResult({ responses, failures, errors, sample }, latency, started, endedAt, perCall);
+}
+
+async function connectCallers(options: H2Options): Promise<Caller[]> {
+  if (options.client === "raw") {
+    if (options.protocol !== "grpc") throw new Error("the raw client speaks gRPC only");
+    const connections = Array.from(
+      { length: options.sessions },
+      () => new RawGrpcConnection(options.url),
+    );
+    await Promise.all(connections.map((c) => c.ready));
+    return connections.map((c) => ({
+      call: (path, body) => c.call(path, body),
+      close: () => c.close(),
+      get broken() {
+        return c.broken;
+      },
+    }));
+  }
+  const sessions = Array.from({ length: options.sessions }, () => connect(options.url));
+  await Promise.all(sessions.map((s) => new Promise((resolve) => s.once("connect", resolve))));
+  return sessions.map((session) => ({
+    call: (path, body) => send(session, h2Headers(path, options.protocol), body),
+    close: () => session.close(),
+    get broken() {
+      return session.destroyed;
+    },
+  }));
 }
 
 export function h2Headers(path: string, protocol: "grpc" | "connect"): http2.OutgoingHttpHeaders {

@@ -30,7 +30,7 @@ const EMPTY_STREAK = 2000;
 const labels: Record<Protocol, string> = {
   legacy: "legacy JSON (HTTP/1.1)",
   connect: "Connect binary (HTTP/1.1)",
-  grpc: "gRPC (h2c, node:http2)",
+  grpc: "gRPC (h2c, raw HTTP/2 client)",
 };
 
 export async function drainScenario(ctx: BenchContext): Promise<void> {

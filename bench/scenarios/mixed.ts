@@ -41,7 +41,7 @@ const TAIL_MS = 5_000;
 const labels: Record<Protocol, string> = {
   legacy: "legacy JSON",
   connect: "Connect binary",
-  grpc: "gRPC (node:http2)",
+  grpc: "gRPC (h2c; node:http2 producers, raw-client consumers)",
 };
 
 /** What one mixed run saw, whoever drove it. */
