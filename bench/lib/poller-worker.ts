@@ -6,9 +6,10 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { createClient } from "../../sdk/index.js";
+import { createDelayQueue, type DelayQueueOptions } from "../../src/index.js";
 import { httpPoster } from "./paced.js";
 
-export type PollerKind = "legacy" | "grpc";
+export type PollerKind = "legacy" | "grpc" | "engine";
 
 export interface PollerSettings {
   baseUrl: string;
@@ -17,6 +18,8 @@ export interface PollerSettings {
   kind: PollerKind;
   /** Long-poll wait of each pop, seconds. */
   timeoutS: number;
+  /** For `engine`: the engine the worker opens, its scheduler on, to pop from in-process. */
+  engine?: Pick<DelayQueueOptions, "connection" | "prefix" | "shards">;
 }
 
 /** One arrival: job id and when its pop answered, epoch ms. */
@@ -80,7 +83,12 @@ async function runWorker(settings: PollerSettings): Promise<void> {
     arrivals = [];
   };
   const report = setInterval(flush, REPORT_MS);
-  const pop = settings.kind === "grpc" ? grpcPop(settings) : legacyPop(settings);
+  const pop =
+    settings.kind === "grpc"
+      ? grpcPop(settings)
+      : settings.kind === "engine"
+        ? await enginePop(settings)
+        : legacyPop(settings);
   await Promise.all(
     Array.from({ length: settings.pollers }, async () => {
       while (polling) {
@@ -95,7 +103,7 @@ async function runWorker(settings: PollerSettings): Promise<void> {
   );
   clearInterval(report);
   flush();
-  pop.close();
+  await pop.close();
   port.postMessage({ done: true } satisfies FromWorker);
 }
 
@@ -107,7 +115,7 @@ interface Popped {
 interface PopSource {
   next(): Promise<Popped | undefined>;
   finish(job: Popped): Promise<unknown>;
-  close(): void;
+  close(): Promise<void> | void;
 }
 
 function grpcPop(settings: PollerSettings): PopSource {
@@ -116,6 +124,17 @@ function grpcPop(settings: PollerSettings): PopSource {
     next: () => client.pop({ topics: [settings.topic], timeout: settings.timeoutS }),
     finish: (job) => client.finish({ id: job.id, token: job.token }),
     close: () => {},
+  };
+}
+
+/** Pops straight from an engine in this thread: the scheduler's precision without HTTP. */
+async function enginePop(settings: PollerSettings): Promise<PopSource> {
+  const queue = await createDelayQueue({ ...settings.engine, scheduler: true });
+  return {
+    next: async () =>
+      (await queue.pop([settings.topic], { timeoutMs: settings.timeoutS * 1000 })) ?? undefined,
+    finish: (job) => queue.finish(job.id, job.token),
+    close: () => queue.close(),
   };
 }
 
