@@ -6,88 +6,35 @@
  */
 
 import type { ClientHttp2Session } from "node:http2";
-import type { Job } from "bullmq";
-import { bullJobOptions, bullPeer } from "../lib/bullmq.js";
 import type { Protocol } from "../lib/config.js";
 import { ConsumeTracker, consumeLoad, jobsLeft } from "../lib/consume-load.js";
 import type { BenchContext } from "../lib/context.js";
 import type { LoadResult } from "../lib/load-h1.js";
 import { connect, frame, h2Headers, send } from "../lib/load-h2.js";
-import { runLoops } from "../lib/load-inproc.js";
-import { cpuNote, failureNote, joinNotes, type PhaseCost, withCost } from "../lib/measure.js";
+import { cpuNote, failureNote, joinNotes, withCost } from "../lib/measure.js";
 import {
   IdSequence,
   legacyPush,
   makeBody,
   nowEpochMs,
   PushTemplate,
-  readStamp,
   SERVICE_PATH,
   STAMP_LENGTH,
   stampedBody,
 } from "../lib/messages.js";
+import { CONSUMERS, keptUp, MixedTally, PRODUCERS, TAIL_MS, TOPIC } from "../lib/mixed-tally.js";
 import { httpPoster, runPaced } from "../lib/paced.js";
-import { progress, sleep } from "../lib/progress.js";
+import { progress } from "../lib/progress.js";
 import { h2Split } from "../lib/push-load.js";
 import { waitQuiet } from "../lib/quiet.js";
-import { Samples, type Summary } from "../lib/stats.js";
-import { fmtMs, type Row } from "../lib/table.js";
-
-const TOPIC = "bench-mixed";
-const PRODUCERS = 16;
-const CONSUMERS = 16;
-const TAIL_MS = 5_000;
+import { fmtMs } from "../lib/table.js";
+import { libraryPeer } from "./mixed-library.js";
 
 const labels: Record<Protocol, string> = {
   legacy: "legacy JSON",
   connect: "Connect binary",
   grpc: "gRPC (h2c; node:http2 producers, raw-client consumers)",
 };
-
-/** What one mixed run saw, whoever drove it. */
-/**
- * Kept up: every acked job was consumed, the ready ones on average within
- * 100 ms (a backlog would show as a growing wait).
- */
-function keptUp(tally: MixedTally): boolean {
-  return tally.consumedAcked >= tally.pushed.size && tally.ready.summary().p50 < 100;
-}
-
-class MixedTally {
-  private readonly acked = new Set<string>();
-  private readonly seen = new Set<string>();
-  readonly ready = new Samples();
-  readonly delayed = new Samples();
-  /** Acked jobs popped at least once (in either order: a ready job may be popped before its ack). */
-  consumedAcked = 0;
-  producing = true;
-
-  get pushed(): ReadonlySet<string> {
-    return this.acked;
-  }
-
-  ack(id: string): void {
-    this.acked.add(id);
-    if (this.seen.has(id)) this.consumedAcked++;
-  }
-
-  onJob = (id: string, body: string | undefined, receivedAt: number): void => {
-    if (!this.seen.has(id)) {
-      this.seen.add(id);
-      if (this.acked.has(id)) this.consumedAcked++;
-    }
-    const stamp = readStamp(body);
-    if (!stamp) return;
-    const late = receivedAt - (stamp.sentAt + stamp.delayMs);
-    (stamp.delayMs === 0 ? this.ready : this.delayed).add(late);
-  };
-
-  lost(popped: ReadonlyMap<string, number>): number {
-    let lost = 0;
-    for (const id of this.acked) if (!popped.has(id)) lost++;
-    return lost;
-  }
-}
 
 export async function mixedScenario(ctx: BenchContext): Promise<void> {
   const { config } = ctx;
@@ -220,153 +167,3 @@ async function produce(
 }
 
 /** Library level: the engine in-process against BullMQ, same mix, same producers and consumers. */
-async function libraryPeer(ctx: BenchContext): Promise<void> {
-  const { config } = ctx;
-  const padding = makeBody(Math.max(0, config.bodyBytes - STAMP_LENGTH));
-  await ctx.reset();
-
-  // The engine: producer loops push, consumer loops pop (1 s long-poll) + finish.
-  const producerEngine = await ctx.engine({ prefix: "dqe" });
-  const consumerEngine = await ctx.engine({ prefix: "dqe", scheduler: true });
-  const dqTally = new MixedTally();
-  const dqPopped = new Map<string, number>();
-  let dqRate = 0;
-  let dqP99 = Number.NaN;
-  try {
-    await waitQuiet(ctx);
-    progress(`mixed library level: engine, ${PRODUCERS} producers + ${CONSUMERS} consumers`);
-    const ids = new IdSequence("me-");
-    const run = await withCost(ctx, async () => {
-      const t0 = performance.now();
-      const consumers = runLoops({
-        concurrency: CONSUMERS,
-        durationMs: config.mixedMs + TAIL_MS,
-        until: () => !dqTally.producing && dqTally.consumedAcked >= dqTally.pushed.size,
-        call: async () => {
-          const job = await consumerEngine.pop([TOPIC], { timeoutMs: 1000 });
-          if (!job) return true;
-          dqPopped.set(job.id, (dqPopped.get(job.id) ?? 0) + 1);
-          dqTally.onJob(job.id, job.body.toString("latin1"), nowEpochMs());
-          await consumerEngine.finish(job.id);
-          return true;
-        },
-      });
-      const producers = await runPaced({
-        rate: config.mixedRate,
-        durationMs: config.mixedMs,
-        call: async (n) => {
-          const id = ids.id();
-          const delayMs = (n % 2) * 1000;
-          await producerEngine.push({
-            topic: TOPIC,
-            id,
-            body: stampedBody(nowEpochMs(), delayMs) + padding,
-            delayMs,
-            ttrMs: 60_000,
-          });
-          dqTally.ack(id);
-          return true;
-        },
-      });
-      dqTally.producing = false;
-      await consumers;
-      return { producers, seconds: (performance.now() - t0) / 1000 };
-    });
-    dqRate = dqTally.consumedAcked / run.producers.seconds;
-    dqP99 = dqTally.ready.summary().p99;
-    const ready = dqTally.ready.summary();
-    const delayed = dqTally.delayed.summary();
-    const lost = dqTally.lost(dqPopped);
-    const row = libraryRow(`library: engine ${config.mixedRate}/s, C=${CONSUMERS}`, dqRate, run, {
-      ready,
-      delayed,
-      lost,
-    });
-    ctx.rows.push({ ...row, data: { ready, delayed, lost, producers: run.producers } });
-  } finally {
-    await producerEngine.close();
-    await consumerEngine.close();
-  }
-
-  const peer = bullPeer(ctx, "bench-mixed");
-  try {
-    await waitQuiet(ctx);
-    progress(
-      `mixed library level: BullMQ, ${PRODUCERS} producers + worker concurrency ${CONSUMERS}`,
-    );
-    const tally = new MixedTally();
-    const popped = new Map<string, number>();
-    const run = await withCost(ctx, async () => {
-      const t0 = performance.now();
-      peer.worker(async (job: Job) => {
-        const id = String(job.id);
-        popped.set(id, (popped.get(id) ?? 0) + 1);
-        tally.onJob(id, (job.data as { body: string }).body, nowEpochMs());
-      }, CONSUMERS);
-      const producers = await runPaced({
-        rate: config.mixedRate,
-        durationMs: config.mixedMs,
-        call: async (k) => {
-          const delayMs = (k % 2) * 1000;
-          const id = `bm-${k}`;
-          await peer.queue.add(
-            "job",
-            { body: stampedBody(nowEpochMs(), delayMs) + padding },
-            { ...bullJobOptions, jobId: id, delay: delayMs },
-          );
-          tally.ack(id);
-          return true;
-        },
-      });
-      tally.producing = false;
-      const deadline = performance.now() + TAIL_MS;
-      while (tally.consumedAcked < tally.pushed.size && performance.now() < deadline)
-        await sleep(10);
-      return { producers, seconds: (performance.now() - t0) / 1000 };
-    });
-    const rate = tally.consumedAcked / run.producers.seconds;
-    const ready = tally.ready.summary();
-    const delayed = tally.delayed.summary();
-    const last = ctx.rows[ctx.rows.length - 1];
-    if (last && dqRate > 0) {
-      // Same offered rate: both keep up, so "ahead" is about latency.
-      last.ratio = ready.p99 / dqP99;
-      last.ratioOf = "(BullMQ p99 / ours)";
-      last.target = "ahead of BullMQ (p99 and rate)";
-      last.met = dqP99 < ready.p99 && dqRate >= 0.99 * rate;
-    }
-    const row = libraryRow(`  BullMQ ${config.mixedRate}/s, worker C=${CONSUMERS}`, rate, run, {
-      ready,
-      delayed,
-      lost: tally.lost(popped),
-    });
-    ctx.rows.push({ ...row, data: { ready, delayed, producers: run.producers } });
-  } finally {
-    await peer.close();
-  }
-}
-
-/** A library-level mixed row (ours or BullMQ's): latency of ready jobs, lateness of delayed ones. */
-function libraryRow(
-  label: string,
-  rate: number,
-  run: { producers: { rate: number }; cost: PhaseCost },
-  outcome: { ready: Summary; delayed: Summary; lost: number },
-): Row {
-  const { ready, delayed, lost } = outcome;
-  return {
-    scenario: "mixed",
-    case: label,
-    rate,
-    unit: "jobs/s",
-    p50: ready.p50,
-    p99: ready.p99,
-    max: ready.max,
-    notes: joinNotes(
-      `push ${Math.round(run.producers.rate).toLocaleString("en-US")}/s`,
-      `1 s jobs late by p50/p99/max ${fmtMs(delayed.p50)}/${fmtMs(delayed.p99)}/${fmtMs(delayed.max)}`,
-      `${lost} lost`,
-      cpuNote(run.cost, ["redis", "harness", "other"]),
-    ),
-  };
-}
