@@ -46,6 +46,8 @@ export class RawGrpcConnection {
   private input: Buffer = Buffer.alloc(0);
   private corked = false;
   private closed: string | undefined;
+  /** `host:port`, the `:authority` of every request. */
+  private readonly authority: string;
   /** Resolves once the TCP connection is up. */
   readonly ready: Promise<void>;
 
@@ -70,8 +72,6 @@ export class RawGrpcConnection {
     window.writeUInt32BE(MAX_WINDOW - 65_535, 9);
     this.send(Buffer.concat([PREFACE, settings, window]));
   }
-
-  private readonly authority: string;
 
   /** Sends one unary call: `message` is the framed gRPC message (5-byte prefix included). */
   call(path: string, message: Buffer): Promise<Reply> {

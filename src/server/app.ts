@@ -9,13 +9,13 @@ import { file_grpc_health_v1_health } from "../../gen/grpc/health/v1/health_pb.j
 import type { DelayQueue } from "../queue/index.js";
 import type { DelayQueueRpc } from "../service/index.js";
 import { authInterceptor, tokenCheck } from "./auth.js";
-import { createFastPath, type FastPath } from "./fast-rpc/index.js";
+import { createFastPath } from "./fast-rpc/index.js";
 import { healthRoutes, redisAnswers } from "./health.js";
 import { installErrorHandlers } from "./http-errors.js";
 import { legacyActions } from "./legacy-actions.js";
 import { createLegacyFastPath } from "./legacy-fast-path.js";
 import { legacyRoutes } from "./legacy-routes.js";
-import { createListener, type RequestHandler } from "./listener.js";
+import { createListener, type FastPath, type RequestHandler } from "./listener.js";
 import type { ServerOptions } from "./options.js";
 import { reflectionRoutes } from "./reflection.js";
 import { RequestLog } from "./request-log.js";

@@ -38,7 +38,7 @@ export class CallAbort implements StopSignal {
 }
 
 /** The reason a long poll stops when its client goes away. */
-export const clientLeft = new Error("the client went away");
+const clientLeft = new Error("the client went away");
 
 /** A response's close, as {@link abortWhenClientLeaves} listens for it. */
 interface Closes {

@@ -7,7 +7,7 @@ export { installErrorHandlers } from "./http-errors.js";
 export type { Envelope } from "./legacy-actions.js";
 export type { LegacyRoutesOptions } from "./legacy-routes.js";
 export { legacyRoutes } from "./legacy-routes.js";
-export type { Listener, ListenerOptions, RequestHandler } from "./listener.js";
+export type { FastPath, Listener, ListenerOptions, RequestHandler } from "./listener.js";
 export { createListener } from "./listener.js";
 export type { ServerOptions, TlsOptions } from "./options.js";
 export { reflectionRoutes } from "./reflection.js";

@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import type { TokenCheck } from "./auth.js";
 import { unauthenticatedMessage } from "./auth.js";
 import { abortWhenClientLeaves } from "./call-abort.js";
-import type { FastPath } from "./fast-rpc/index.js";
+import { BodyCollector } from "./fast-rpc/framing.js";
+import { readBody } from "./fast-rpc/run-call.js";
 import {
   type Envelope,
   errorMessage,
@@ -15,6 +16,7 @@ import {
   type RouteError,
 } from "./legacy-actions.js";
 import { readFields } from "./legacy-input.js";
+import type { FastPath } from "./listener.js";
 
 /** Options of {@link createLegacyFastPath}. */
 export interface LegacyFastPathOptions {
@@ -76,28 +78,21 @@ export function createLegacyFastPath(options: LegacyFastPathOptions): FastPath {
       fail(res, error);
       return;
     }
-    if (!action.longPoll) {
-      action.run(fields).then(
-        (data) => answer(res, ok(data)),
-        (error: unknown) => fail(res, error),
-      );
-      return;
-    }
-    const watch = abortWhenClientLeaves(res, req.socket.destroyed);
-    action.run(fields, watch.signal).then(
+    // Only long polls watch for the client leaving; the others skip that per-request cost.
+    const watch = action.longPoll ? abortWhenClientLeaves(res, req.socket.destroyed) : undefined;
+    action.run(fields, watch?.signal).then(
       (data) => {
-        watch.stop();
+        watch?.stop();
         answer(res, ok(data));
       },
       (error: unknown) => {
-        watch.stop();
+        watch?.stop();
         fail(res, error);
       },
     );
   };
 
   return {
-    stream: () => false,
     request(req, res) {
       if (stopped || req.method !== "POST") return false;
       const action = actions.get(req.url ?? "");
@@ -108,30 +103,18 @@ export function createLegacyFastPath(options: LegacyFastPathOptions): FastPath {
       const length = Number(headers["content-length"]);
       if (!(length > 0 && length <= bodyLimit)) return false;
       if (logger.isLevelEnabled("debug")) return false;
-      readWhole(req, (body) => run(req, res, action, body));
+      // The declared length is within the limit and Node's parser holds the body to it.
+      const body = new BodyCollector(bodyLimit, false);
+      readBody(
+        req,
+        body,
+        () => run(req, res, action, body.bytes()),
+        (error) => fail(res, error),
+      );
       return true;
     },
     stop() {
       stopped = true;
     },
   };
-}
-
-/**
- * Reads a whole body (Node's parser stops at its declared length)
- * and hands it over at its end; a client that leaves midway is never answered.
- */
-function readWhole(req: IncomingMessage, onBody: (body: Buffer) => void): void {
-  // Nearly every body comes in one chunk: no array for those.
-  let first: Buffer | undefined;
-  let chunks: Buffer[] | undefined;
-  req.on("data", (chunk: Buffer) => {
-    if (first === undefined) first = chunk;
-    else if (chunks === undefined) chunks = [first, chunk];
-    else chunks.push(chunk);
-  });
-  req.once("end", () => {
-    if (chunks) onBody(Buffer.concat(chunks));
-    else onBody(first ?? Buffer.alloc(0));
-  });
 }

@@ -2,7 +2,6 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import net, { type Socket } from "node:net";
 import tls from "node:tls";
-import type { FastPath } from "./fast-rpc/index.js";
 import type { TlsOptions } from "./options.js";
 
 /** The client connection preface every HTTP/2 connection starts with (RFC 9113 §3.4). */
@@ -13,6 +12,22 @@ export type RequestHandler = (
   req: IncomingMessage | Http2ServerRequest,
   res: ServerResponse | Http2ServerResponse,
 ) => void;
+
+/**
+ * Takes the requests it serves itself, before fastify sees them, and declines
+ * the rest, which go on to fastify and connect-es untouched.
+ */
+export interface FastPath {
+  /** Serves an HTTP/2 stream and returns true, or returns false and leaves it alone. */
+  stream?(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
+  /** Serves an HTTP/1.1 request and returns true, or returns false and leaves it alone. */
+  request(req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * Declines every request from now on, so that calls arriving during a stop get fastify's
+   * answer for a closing server; calls already taken run to their end.
+   */
+  stop(): void;
+}
 
 /** Options of {@link createListener}; durations in ms. */
 export interface ListenerOptions {
@@ -76,14 +91,15 @@ export function createListener(handler: RequestHandler, options: ListenerOptions
     handler(req, res);
   });
   h2.on("request", handler);
-  if (fast.length > 0) {
+  const streams = fast.filter((path) => path.stream !== undefined);
+  if (streams.length > 0) {
     // The compat API builds its request and response in a `stream` listener of its own, which
     // cannot be told to skip a stream: the fast path sees each stream first, in `emit`.
     const emit = h2.emit;
     h2.emit = function (this: http2.Http2Server, event: string | symbol, ...args: unknown[]) {
       if (event === "stream" && !closing) {
         const [stream, headers] = args as [http2.ServerHttp2Stream, http2.IncomingHttpHeaders];
-        for (const path of fast) if (path.stream(stream, headers)) return true;
+        for (const path of streams) if (path.stream?.(stream, headers)) return true;
       }
       return Reflect.apply(emit, this, [event, ...args]);
     } as typeof h2.emit;

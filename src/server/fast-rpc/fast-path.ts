@@ -1,29 +1,12 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { Logger } from "pino";
 import type { DelayQueueRpc } from "../../service/index.js";
 import type { TokenCheck } from "../auth.js";
+import type { FastPath } from "../listener.js";
 import { CallContext } from "./call-context.js";
 import { connectProtoType, serveConnectH1, serveConnectH2 } from "./connect.js";
 import { grpcProtoType, serveGrpc } from "./grpc.js";
 import { header } from "./header.js";
 import { fastMethods } from "./methods.js";
-
-/**
- * Takes the requests it serves itself and declines the rest, which go on to
- * fastify and connect-es untouched. See {@link createFastPath}.
- */
-export interface FastPath {
-  /** Serves an HTTP/2 stream and returns true, or returns false and leaves it alone. */
-  stream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean;
-  /** Serves an HTTP/1.1 request and returns true, or returns false and leaves it alone. */
-  request(req: IncomingMessage, res: ServerResponse): boolean;
-  /**
-   * Declines every request from now on, so that calls arriving during a stop get fastify's
-   * answer for a closing server; calls already taken run to their end.
-   */
-  stop(): void;
-}
 
 /** Options of {@link createFastPath}. */
 export interface FastPathOptions {
@@ -47,7 +30,7 @@ const ignore = () => {};
  * The same token check, limits, error codes and messages as connect-es; JSON,
  * gRPC-web, compressed requests, GET, other services and paths fall through.
  */
-export function createFastPath(options: FastPathOptions): FastPath {
+export function createFastPath(options: FastPathOptions): Required<FastPath> {
   const methods = fastMethods(options.rpc);
   const context = new CallContext(options.limitBytes, options.authorized, options.logger);
   let stopped = false;

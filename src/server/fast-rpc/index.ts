@@ -1,2 +1,2 @@
-export type { FastPath, FastPathOptions } from "./fast-path.js";
+export type { FastPathOptions } from "./fast-path.js";
 export { createFastPath } from "./fast-path.js";
