@@ -5,6 +5,7 @@ import {
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
 import { buildClient, type DelayQueueClient } from "./core.js";
+import { createNodeTransport } from "./node-transport/index.js";
 import type { ClientOptions } from "./options.js";
 
 /**
@@ -25,9 +26,10 @@ export function createClient(options: ClientOptions): DelayQueueClient {
 
 function nodeTransport(options: ClientOptions, interceptors: Interceptor[]): Transport {
   const protocol = options.protocol ?? "connect";
+  const binary = options.binary ?? true;
   const common = {
     baseUrl: options.baseUrl,
-    useBinaryFormat: options.binary ?? true,
+    useBinaryFormat: binary,
     interceptors,
     defaultTimeoutMs: options.timeoutMs,
   };
@@ -35,10 +37,27 @@ function nodeTransport(options: ClientOptions, interceptors: Interceptor[]): Tra
     if (options.httpVersion === "1.1") {
       throw new TypeError('createClient(): protocol "grpc" needs httpVersion "2"');
     }
-    return createGrpcTransport(common);
+    return createNodeTransport({
+      ...common,
+      protocol,
+      httpVersion: "2",
+      fallback: (sessionManager) => createGrpcTransport({ ...common, sessionManager }),
+    });
   }
   const httpVersion = options.httpVersion ?? "1.1";
   if (protocol === "grpc-web") return createGrpcWebTransport({ ...common, httpVersion });
-  if (protocol === "connect") return createConnectTransport({ ...common, httpVersion });
-  throw new TypeError(`createClient(): unknown protocol ${JSON.stringify(protocol)}`);
+  if (protocol !== "connect") {
+    throw new TypeError(`createClient(): unknown protocol ${JSON.stringify(protocol)}`);
+  }
+  // JSON is for reading calls on the wire, not for speed: connect-node's transport serves it.
+  if (!binary) return createConnectTransport({ ...common, httpVersion });
+  return createNodeTransport({
+    ...common,
+    protocol,
+    httpVersion,
+    fallback: (sessionManager) =>
+      sessionManager
+        ? createConnectTransport({ ...common, httpVersion: "2", sessionManager })
+        : createConnectTransport({ ...common, httpVersion: "1.1" }),
+  });
 }
