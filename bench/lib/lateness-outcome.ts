@@ -82,7 +82,7 @@ export function latenessRow(
   o: Outcome,
   n: number,
   pollers: number,
-  options: { target?: string; met?: boolean; extra?: string },
+  options: { target?: string; met?: boolean; extra?: string; data?: Record<string, unknown> },
 ) {
   return {
     scenario: "lateness",
@@ -100,6 +100,6 @@ export function latenessRow(
       `${o.lost} lost, ${o.duplicates} dup`,
       options.extra,
     ),
-    data: { ...o },
+    data: { ...o, ...options.data },
   };
 }
