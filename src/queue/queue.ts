@@ -13,6 +13,7 @@ import {
 import { type FinishRequest, finishCoalescer } from "./finish-coalescer.js";
 import { finishMany } from "./finish-many.js";
 import { Handoff } from "./handoff.js";
+import { InFlight } from "./in-flight.js";
 import { isValidPrefix } from "./keys.js";
 import { checkDuration, checkId, checkTopics, defaultLimits, type Limits } from "./limits.js";
 import { Notifier } from "./notifier.js";
@@ -73,7 +74,7 @@ class QueueHandle implements DelayQueue {
   private readonly scheduler: Scheduler | undefined;
   private readonly notifier: Notifier;
   private readonly logger: Logger;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly inFlight = new InFlight();
   private readonly recheckIntervalMs: number;
   private recheckTimer: NodeJS.Timeout | undefined;
   private longPollCount = 0;
@@ -283,8 +284,6 @@ class QueueHandle implements DelayQueue {
       return Promise.reject(error);
     }
     this.inFlight.add(promise);
-    const forget = () => this.inFlight.delete(promise);
-    promise.then(forget, forget);
     return promise;
   }
 
@@ -297,7 +296,7 @@ class QueueHandle implements DelayQueue {
     clearInterval(this.recheckTimer);
     this.waiters.wakeAll();
     await this.scheduler?.stop();
-    await Promise.allSettled([...this.inFlight]);
+    await this.inFlight.settled();
     await Promise.allSettled(
       [this.subscriber, this.redis].map((client) =>
         client.status === "ready" ? client.quit() : client.disconnect(),
