@@ -165,3 +165,31 @@ describe.each(ways)("the SDK's own transport over %s", (way) => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 });
+
+describe("the SDK's own transport over a connection cut mid-reply", () => {
+  it("rejects with a ConnectError instead of waiting for the rest", async () => {
+    // Promises a 100-byte reply, sends 10 bytes of it and hangs up.
+    const server = createServer((socket) => {
+      socket.once("data", () => {
+        socket.end(
+          "HTTP/1.1 200 OK\r\ncontent-type: application/proto\r\ncontent-length: 100\r\n\r\n0123456789",
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    try {
+      const raw = createClient(
+        DelayQueueService,
+        ours("Connect over HTTP/1.1", `http://127.0.0.1:${port}`),
+      );
+      const started = Date.now();
+      const result = await outcome(raw.get({ id: "x" }));
+      expect(result).toHaveProperty("code");
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      server.close();
+    }
+  });
+});
