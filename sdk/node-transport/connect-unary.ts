@@ -1,10 +1,10 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { appendHeaders, Code, ConnectError } from "@connectrpc/connect";
+import { appendHeaders, type ConnectError } from "@connectrpc/connect";
 import {
   errorFromJsonBytes,
   trailerDemux,
-  validateResponse,
+  validateResponseWithCompression,
 } from "@connectrpc/connect/protocol-connect";
 import { toHeaders } from "./exchange.js";
 import type { UnaryProtocol } from "./unary-protocol.js";
@@ -32,17 +32,16 @@ export const connectUnary: UnaryProtocol = {
     ) {
       return fromBinary(schema, body);
     }
-    // Anything else goes through connect-es's own checks, so each failure rejects as there.
+    // Anything else goes through connect-es's own checks, so each failure rejects as there;
+    // no compression was offered, so any encoding but identity is refused.
     const header = toHeaders(headers);
-    const encodingName = header.get("content-encoding");
-    if (encodingName !== null && encodingName.toLowerCase() !== "identity") {
-      throw new ConnectError(
-        `unsupported response encoding "${encodingName}"`,
-        Code.Internal,
-        header,
-      );
-    }
-    const { isUnaryError, unaryError } = validateResponse("unary", true, status, header);
+    const { isUnaryError, unaryError } = validateResponseWithCompression(
+      "unary",
+      [],
+      true,
+      status,
+      header,
+    );
     if (isUnaryError) {
       const [head, trailer] = trailerDemux(header);
       throw errorFromJsonBytes(body, appendHeaders(head, trailer), unaryError as ConnectError);
@@ -50,6 +49,5 @@ export const connectUnary: UnaryProtocol = {
     return fromBinary(schema, body);
   },
 
-  header: (reply) => trailerDemux(toHeaders(reply.headers))[0],
-  trailer: (reply) => trailerDemux(toHeaders(reply.headers))[1],
+  metadata: (reply) => trailerDemux(toHeaders(reply.headers)),
 };

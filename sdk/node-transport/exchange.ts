@@ -22,8 +22,6 @@ export interface Exchange {
     body: Uint8Array,
     stop: CallStop,
   ): Promise<Reply>;
-  /** Closes idle connections this exchange holds open, if any. */
-  close?(): void;
 }
 
 /** Node's header object as a fetch `Headers`, without the HTTP/2 pseudo-headers. */

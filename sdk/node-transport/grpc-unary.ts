@@ -1,7 +1,11 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import { type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { validateResponse, validateTrailer } from "@connectrpc/connect/protocol-grpc";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
+import {
+  validateResponseWithCompression,
+  validateTrailer,
+} from "@connectrpc/connect/protocol-grpc";
 import { type Reply, toHeaders } from "./exchange.js";
 import type { UnaryProtocol } from "./unary-protocol.js";
 
@@ -17,13 +21,7 @@ export const grpcUnary: UnaryProtocol = {
     return headers;
   },
 
-  body(schema, message) {
-    const bytes = toBinary(schema, message);
-    const framed = new Uint8Array(5 + bytes.byteLength);
-    new DataView(framed.buffer).setUint32(1, bytes.byteLength);
-    framed.set(bytes, 5);
-    return framed;
-  },
+  body: (schema, message) => encodeEnvelope(0, toBinary(schema, message)),
 
   read(schema, reply) {
     const { status, headers, trailers, body } = reply;
@@ -41,8 +39,7 @@ export const grpcUnary: UnaryProtocol = {
     return readSlowly(schema, reply);
   },
 
-  header: (reply) => toHeaders(reply.headers),
-  trailer: (reply) => toHeaders(reply.trailers),
+  metadata: (reply) => [toHeaders(reply.headers), toHeaders(reply.trailers)],
 };
 
 /**
@@ -52,11 +49,8 @@ export const grpcUnary: UnaryProtocol = {
 function readSlowly<S extends DescMessage>(schema: S, reply: Reply): MessageShape<S> {
   const header = toHeaders(reply.headers);
   const trailer = toHeaders(reply.trailers);
-  const { headerError } = validateResponse(reply.status, header);
-  const encoding = header.get("grpc-encoding");
-  if (encoding !== null && encoding.toLowerCase() !== "identity") {
-    throw new ConnectError(`unsupported response encoding "${encoding}"`, Code.Internal, header);
-  }
+  // No compression offered, so any encoding but identity is refused.
+  const { headerError } = validateResponseWithCompression([], reply.status, header);
   const messages = splitFrames(reply.body);
   if (messages.length > 1) {
     throw new ConnectError(

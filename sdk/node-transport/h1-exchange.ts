@@ -8,7 +8,7 @@ import { errorFromNode } from "./node-errors.js";
  * Requests over HTTP/1.1 with `node:http` (or `node:https`) and its global
  * agent, which keeps connections alive between calls.
  */
-export function h1Exchange(baseUrl: URL, nodeOptions?: http.RequestOptions): Exchange {
+export function h1Exchange(baseUrl: URL): Exchange {
   const request = baseUrl.protocol === "https:" ? https.request : http.request;
   const { hostname, port } = baseUrl;
   // A bracketed IPv6 literal is passed to Node bare.
@@ -24,7 +24,6 @@ export function h1Exchange(baseUrl: URL, nodeOptions?: http.RequestOptions): Exc
         };
         const req = request(
           {
-            ...nodeOptions,
             host,
             port,
             method: "POST",

@@ -64,8 +64,5 @@ export function h2Exchange(manager: Http2SessionManager): Exchange {
         stream.end(body);
       });
     },
-    close() {
-      manager.abort();
-    },
   };
 }

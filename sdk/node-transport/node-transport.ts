@@ -93,14 +93,14 @@ export function createNodeTransport(options: NodeTransportOptions): Transport {
             () => stop.stop(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
             timeoutMs,
           );
-    const onAbort = () => stop.stop(ConnectError.from(signal?.reason, Code.Canceled));
-    signal?.addEventListener("abort", onAbort);
+    const onAbort = signal && (() => stop.stop(ConnectError.from(signal.reason, Code.Canceled)));
+    if (onAbort) signal?.addEventListener("abort", onAbort);
     try {
       const reply = await exchange.send(pathOf(method), headers, body, stop);
       return response(method, protocol.read(method.output, reply), protocol, reply);
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      if (onAbort) signal?.removeEventListener("abort", onAbort);
     }
   };
 
@@ -178,20 +178,19 @@ function response<I extends DescMessage, O extends DescMessage>(
   protocol: UnaryProtocol,
   reply: Reply,
 ): UnaryResponse<I, O> {
-  let header: Headers | undefined;
-  let trailer: Headers | undefined;
+  let metadata: [Headers, Headers] | undefined;
   return {
     stream: false,
     service: method.parent,
     method,
     message,
     get header() {
-      header ??= protocol.header(reply);
-      return header;
+      metadata ??= protocol.metadata(reply);
+      return metadata[0];
     },
     get trailer() {
-      trailer ??= protocol.trailer(reply);
-      return trailer;
+      metadata ??= protocol.metadata(reply);
+      return metadata[1];
     },
   };
 }

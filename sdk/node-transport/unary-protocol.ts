@@ -11,6 +11,5 @@ export interface UnaryProtocol {
   /** The reply's message; throws the call's `ConnectError` when the reply is a failure. */
   read<S extends DescMessage>(schema: S, reply: Reply): MessageShape<S>;
   /** The reply's headers and trailers as the caller sees them (built only when asked for). */
-  header(reply: Reply): Headers;
-  trailer(reply: Reply): Headers;
+  metadata(reply: Reply): [header: Headers, trailer: Headers];
 }
