@@ -44,15 +44,10 @@ export async function drainScenario(ctx: BenchContext): Promise<void> {
     const prefix = `d${protocol[0]}-`;
     const ids = new IdSequence(prefix);
     await warmUp(ctx, protocol, new IdSequence(`w${protocol[0]}-`), body);
-    const engine = await ctx.engine();
-    try {
-      progress(
-        `drain ${protocol}: loading ${n.toLocaleString("en-US")} ready jobs (engine, in-process)`,
-      );
-      await loadJobs(engine, { count: n, topic: TOPIC, ids, body, delayMs: () => 0 });
-    } finally {
-      await engine.close();
-    }
+    progress(
+      `drain ${protocol}: loading ${n.toLocaleString("en-US")} ready jobs (engine, in-process)`,
+    );
+    await loadReady(ctx, n, ids, body);
     await waitQuiet(ctx);
     // Just before and right after the drain, not the push scenario's: the box's speed drifts
     // over a run, and one 3 s reading can fall in a slow spell. The higher of the two is used.
@@ -135,12 +130,7 @@ async function warmUp(
 ): Promise<void> {
   const { config } = ctx;
   const count = Math.min(config.jobs, config.quick ? 500 : 5000);
-  const engine = await ctx.engine();
-  try {
-    await loadJobs(engine, { count, topic: TOPIC, ids, body, delayMs: () => 0 });
-  } finally {
-    await engine.close();
-  }
+  await loadReady(ctx, count, ids, body);
   progress(`drain ${protocol}: warming up on ${count.toLocaleString("en-US")} jobs (untimed)`);
   const tracker = new ConsumeTracker();
   await consumeLoad(ctx, protocol, {
@@ -153,6 +143,16 @@ async function warmUp(
     until: () => tracker.finished >= count || tracker.emptyStreak >= EMPTY_STREAK,
   });
   await ctx.reset();
+}
+
+/** Loads `count` ready jobs through an engine in this process (setup, untimed). */
+async function loadReady(ctx: BenchContext, count: number, ids: IdSequence, body: string) {
+  const engine = await ctx.engine();
+  try {
+    await loadJobs(engine, { count, topic: TOPIC, ids, body, delayMs: () => 0 });
+  } finally {
+    await engine.close();
+  }
 }
 
 /** Library level: the engine's pop + finish in-process against a BullMQ worker, same jobs. */
