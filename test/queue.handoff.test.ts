@@ -3,6 +3,7 @@ import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { Handoff } from "../src/queue/handoff.js";
 import { notifyChannel } from "../src/queue/keys.js";
+import { shardOf } from "../src/queue/shard.js";
 import { JobStore } from "../src/queue/store.js";
 import { WaiterRegistry } from "../src/queue/waiters.js";
 import { queueFactory, withRedis } from "./harness/index.js";
@@ -90,5 +91,33 @@ describe("jobs reserved by the scheduler for parked pops", () => {
       rest += (await queue.popMany(["t"], 10, { timeoutMs: 500 })).length;
     }
     expect(rest + 1 + many.length).toBe(6);
+  });
+  it("reach pops from every shard's promote call when the shards promote at once", async () => {
+    const queue = await openQueue({ shards: 3 });
+    const news: string[] = [];
+    const sub = client();
+    await sub.subscribe(notifyChannel(queue.prefix));
+    sub.on("message", (_channel, message: string) => news.push(message));
+    const pops = Array.from({ length: 30 }, () => queue.pop(["mail"], { timeoutMs: 5000 }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Two jobs in each shard, all due in the same ms: the three promote calls go out together.
+    const ids: string[] = [];
+    for (let i = 0; ids.length < 6; i++) {
+      const id = `m${i}`;
+      if (ids.filter((other) => shardOf(other, 3) === shardOf(id, 3)).length < 2) ids.push(id);
+    }
+    await queue.pushMany(
+      ids.map((id) => ({ topic: "mail", id, body: "", delayMs: 100, ttrMs: 9000 })),
+    );
+    const taken: string[] = [];
+    for (const pop of pops) {
+      const job = await Promise.race([pop, new Promise((resolve) => setTimeout(resolve, 400))]);
+      if (job && typeof job === "object" && "id" in job) taken.push(String(job.id));
+      if (taken.length === ids.length) break;
+    }
+    expect(taken.sort()).toEqual([...ids].sort());
+    // Had one run claimed every waiter, the others would have announced their jobs instead.
+    expect(news.filter((m) => m.startsWith("r "))).toEqual([]);
+    await queue.close();
   });
 });

@@ -22,14 +22,19 @@ export class Handoff {
     private readonly logger: Logger,
   ) {}
 
-  /** What parked pops would take, less what runs in flight already reserve for them. */
+  /**
+   * What parked pops would take, less what runs in flight already reserve for
+   * them; half of it, rounded up, so that another shard's run starting
+   * meanwhile still finds waiters to reserve for instead of announcing.
+   */
   claim(): Demand {
     const demand: [string, number][] = [];
     for (const [topic, wanted] of this.waiters.demand()) {
       const open = wanted - (this.claimed.get(topic) ?? 0);
       if (open <= 0) continue;
-      demand.push([topic, open]);
-      this.claimed.set(topic, (this.claimed.get(topic) ?? 0) + open);
+      const share = Math.ceil(open / 2);
+      demand.push([topic, share]);
+      this.claimed.set(topic, (this.claimed.get(topic) ?? 0) + share);
     }
     return demand;
   }
