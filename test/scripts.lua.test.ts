@@ -295,6 +295,20 @@ describe("Lua transitions", () => {
     expect(await packed("x0")).toMatchObject({ state: 2, seq: 2, due: 1 });
   });
 
+  it("promote reports Redis time to the µs, as text", async () => {
+    const { promote } = fresh();
+    const micros = async () => {
+      const [seconds, us] = await client.time();
+      return Number(seconds) * 1e6 + Number(us);
+    };
+    const before = await micros();
+    const [now] = (await promote()) as string[];
+    const after = await micros();
+    expect(now).toMatch(/^\d{16}$/);
+    expect(Number(now)).toBeGreaterThanOrEqual(before);
+    expect(Number(now)).toBeLessThanOrEqual(after);
+  });
+
   it("promote reserves what parked pops ask for, oldest first, and announces only the rest", async () => {
     const { push, promote, keys, packed } = fresh();
     await push("old", "t", 0);

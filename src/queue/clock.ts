@@ -15,8 +15,10 @@ export class RedisClock {
   }
 
   /**
-   * Records a reply carrying Redis time `redisMs` (whole ms, truncated), sent at
-   * `sentAt` and received at `receivedAt` (both `performance.now()`).
+   * Records a reply carrying Redis time `redisMs` (ms, to the µs: a truncated
+   * whole ms would leave the offset up to 0.5 ms off either way, and a timer
+   * armed that much early wakes to nothing due), sent at `sentAt` and
+   * received at `receivedAt` (both `performance.now()`).
    */
   observe(redisMs: number, sentAt: number, receivedAt: number): void {
     const rtt = receivedAt - sentAt;
@@ -24,7 +26,7 @@ export class RedisClock {
     if (rtt > this.bestRtt && receivedAt - this.bestAt < 10_000) return;
     this.bestRtt = rtt;
     this.bestAt = receivedAt;
-    this.offset = redisMs + 0.5 - (sentAt + receivedAt) / 2;
+    this.offset = redisMs - (sentAt + receivedAt) / 2;
   }
 
   /** Now on the Redis clock, ms. */

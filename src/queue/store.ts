@@ -23,7 +23,7 @@ interface ScriptCommands {
 }
 
 export interface PromoteResult {
-  /** Redis clock at the time of the call, ms. */
+  /** Redis clock at the time of the call, ms, to the µs. */
   now: number;
   moved: number;
   /** Due time of the earliest remaining entry, or undefined when none. */
@@ -266,7 +266,7 @@ export class JobStore {
       this.options.staleLimit,
       ...demand.flat(),
     );
-    const [now, moved, nextDue, more, countValues] = reply.slice(0, 5).map(Number) as number[];
+    const [micros, moved, nextDue, more, countValues] = reply.slice(0, 5).map(Number) as number[];
     const topics = new Map<string, number>();
     let at = 5;
     for (const end = at + (countValues ?? 0); at + 1 < end; at += 2) {
@@ -275,7 +275,7 @@ export class JobStore {
     const next = nextDue ?? -1;
     return {
       topics,
-      now: now ?? 0,
+      now: (micros ?? 0) / 1000,
       moved: moved ?? 0,
       nextDue: next >= 0 ? next : undefined,
       more: more === 1,

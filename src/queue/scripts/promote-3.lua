@@ -23,7 +23,7 @@
     ARGV[7..] topic, count, topic, count, ...: jobs to reserve (may be none)
 
   Output:
-    {now ms, jobs moved, due ms of the next entry or -1, 1 if more are due now,
+    {now in µs since the epoch (text), jobs moved, due ms of the next entry or -1, 1 if more are due now,
      n, then n values: topic, count, ... (jobs left ready per topic),
      jobs reserved, then per job the ten values reserve.lua gives (topic index:
      the topic's position among the pairs of ARGV[7..], 0-based)}
@@ -41,7 +41,7 @@ local shard, staleLimit = ARGV[5], tonumber(ARGV[6])
 --- @include "includes/announceDue"
 --- @include "includes/reserveReady"
 
-local now = nowMs()
+local now, nowMicros = nowMsAndMicros()
 -- The scores come along: a delayed job's due time is stored nowhere else.
 local entries = rcall("ZRANGEBYSCORE", dueKey, "-inf", now, "WITHSCORES", "LIMIT", 0, limit)
 local ids = {}
@@ -95,7 +95,7 @@ if run.earliestId then
 end
 
 local head = rcall("ZRANGE", dueKey, 0, 0, "WITHSCORES")
-local reply = {now, moved, head[2] or "-1", #ids == limit and 1 or 0, #counts}
+local reply = {nowMicros, moved, head[2] or "-1", #ids == limit and 1 or 0, #counts}
 for _, item in ipairs(counts) do
   reply[#reply + 1] = item
 end
