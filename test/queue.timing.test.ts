@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ReservedJob } from "../src/index.js";
+import { JobStore } from "../src/queue/store.js";
 import { queueFactory, withRedis } from "./harness/index.js";
 
 const redis = withRedis();
@@ -105,5 +106,40 @@ describe("timing", () => {
     const again = await queue.pop(["split"], { timeoutMs: 3000 });
     expect(again).toMatchObject({ id: "short", attempts: 2 });
     expect(performance.now() - reservedAt).toBeLessThanOrEqual(300 + lateBy);
+  });
+
+  it("promotes only once something is due: a timer that fires early waits out the rest", async () => {
+    const queue = await openQueue({ shards: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const promote = vi.spyOn(JobStore.prototype, "promote");
+    try {
+      // Due 3 ms apart: one timer each. Node may fire a timer up to 1 ms before its time,
+      // which would have promoted nothing (about one in ten, here), then armed another.
+      const count = 150;
+      await queue.pushMany(
+        Array.from({ length: count }, (_, i) => ({
+          topic: "tick",
+          id: `t${i}`,
+          body: "",
+          delayMs: 100 + 3 * i,
+          ttrMs: 60_000,
+        })),
+      );
+      let got = 0;
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (got < count) {
+            const job = await queue.pop(["tick"], { timeoutMs: 300 });
+            if (job) got++;
+          }
+        }),
+      );
+      const runs = await Promise.all(promote.mock.results.map((result) => result.value));
+      const empty = runs.filter((run) => run.moved === 0 && run.reserved.length === 0);
+      expect(runs.length).toBeGreaterThan(0);
+      expect(empty.length).toBeLessThanOrEqual(1);
+    } finally {
+      promote.mockRestore();
+    }
   });
 });

@@ -4,6 +4,9 @@ import type { RedisClock } from "./clock.js";
 import type { JobStore } from "./store.js";
 import type { ReservedJob } from "./types.js";
 
+/** Longest a shard waits out an early timer turn by turn; more than that is armed again. */
+const MAX_SPIN_MS = 1.5;
+
 /** Jobs to reserve straight for parked pops, per topic: `[topic, count]`. */
 export type Demand = readonly (readonly [string, number])[];
 
@@ -27,6 +30,8 @@ export interface SchedulerOptions {
 
 interface ShardTimer {
   timer: NodeJS.Timeout | undefined;
+  /** The timer fired a little early: checking each loop turn until the due time. */
+  spin: NodeJS.Immediate | undefined;
   /** When the armed timer fires, on the Redis clock. */
   armedFor: number;
   running: Promise<void> | undefined;
@@ -52,6 +57,7 @@ export class Scheduler {
   ) {
     this.shards = store.shards.map(() => ({
       timer: undefined,
+      spin: undefined,
       armedFor: Number.POSITIVE_INFINITY,
       running: undefined,
       again: false,
@@ -72,7 +78,7 @@ export class Scheduler {
   /** Stops all timers and waits for runs in flight. Safe to call twice. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const state of this.shards) clearTimeout(state.timer);
+    for (const state of this.shards) disarm(state);
     await Promise.all(this.shards.map((state) => state.running));
   }
 
@@ -82,16 +88,33 @@ export class Scheduler {
     const now = this.clock.now();
     const at = Math.min(dueMs, now + this.options.maxSleepMs);
     if (at >= state.armedFor) return;
-    clearTimeout(state.timer);
+    disarm(state);
     state.armedFor = at;
-    state.timer = setTimeout(() => void this.run(shard), Math.max(0, Math.ceil(at - now)));
+    state.timer = setTimeout(() => this.fire(shard), Math.max(0, Math.ceil(at - now)));
+  }
+
+  /**
+   * A timer of `n` ms may fire up to 1 ms before `n` ms have passed (Node's
+   * timers run on whole ms): a promote then would find nothing due and cost a
+   * round trip and another timer. The last fraction of a ms is waited out
+   * one event-loop turn at a time instead.
+   */
+  private fire(shard: number): void {
+    const state = this.shards[shard] as ShardTimer;
+    state.timer = undefined;
+    state.spin = undefined;
+    const early = state.armedFor - this.clock.now();
+    if (early > 0 && early <= MAX_SPIN_MS && !this.stopped) {
+      state.spin = setImmediate(() => this.fire(shard));
+      return;
+    }
+    void this.run(shard);
   }
 
   private run(shard: number): Promise<void> {
     const state = this.shards[shard] as ShardTimer;
     // Whatever timer brought us here is spent: forget it, or arm() would refuse later wake-ups.
-    clearTimeout(state.timer);
-    state.timer = undefined;
+    disarm(state);
     state.armedFor = Number.POSITIVE_INFINITY;
     if (state.running) {
       state.again = true;
@@ -131,4 +154,11 @@ export class Scheduler {
       this.arm(shard, this.clock.now() + backoff);
     }
   }
+}
+
+function disarm(state: ShardTimer): void {
+  clearTimeout(state.timer);
+  clearImmediate(state.spin);
+  state.timer = undefined;
+  state.spin = undefined;
 }
