@@ -7,7 +7,7 @@
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { createClient } from "../../sdk/index.js";
 import { createDelayQueue, type DelayQueueOptions } from "../../src/index.js";
-import { httpPoster } from "./paced.js";
+import { RawH1Connection } from "./raw-h1.js";
 
 export type PollerKind = "legacy" | "grpc" | "engine";
 
@@ -88,7 +88,7 @@ async function runWorker(settings: PollerSettings): Promise<void> {
       ? grpcPop(settings)
       : settings.kind === "engine"
         ? await enginePop(settings)
-        : legacyPop(settings);
+        : await legacyPop(settings);
   await Promise.all(
     Array.from({ length: settings.pollers }, async () => {
       while (polling) {
@@ -138,20 +138,47 @@ async function enginePop(settings: PollerSettings): Promise<PopSource> {
   };
 }
 
-function legacyPop(settings: PollerSettings): PopSource {
-  const poster = httpPoster(settings.baseUrl, settings.pollers + 8);
-  const post = async (path: string, body: string) =>
-    (await poster.post(path, body, "application/json")).body;
-  const popBody = JSON.stringify({ topic: settings.topic, timeout: settings.timeoutS });
+/** Finishes go out on connections of their own, so that a pop never waits behind one. */
+const FINISH_CONNECTIONS = 8;
+
+/**
+ * Plain HTTP/1.1 on the bench's raw client (`raw-h1.ts`): a connection per
+ * poller for its pops, a few shared ones for the finishes.
+ */
+async function legacyPop(settings: PollerSettings): Promise<PopSource> {
+  const open = async () => {
+    const connection = new RawH1Connection(settings.baseUrl);
+    await connection.ready;
+    return connection;
+  };
+  const idle = await Promise.all(Array.from({ length: settings.pollers }, open));
+  const finishers = await Promise.all(Array.from({ length: FINISH_CONNECTIONS }, open));
+  const all = [...idle, ...finishers];
+  const popRequest = (idle[0] as RawH1Connection).post(
+    "/pop",
+    JSON.stringify({ topic: settings.topic, timeout: settings.timeoutS }),
+  );
+  let turn = 0;
   return {
     async next() {
-      const reply = JSON.parse((await post("/pop", popBody)).toString()) as {
-        data: { id: string } | null;
-      };
-      return reply.data ?? undefined;
+      let connection = idle.pop();
+      if (!connection) {
+        connection = await open();
+        all.push(connection);
+      }
+      // A connection that failed is dropped; the next pop opens another.
+      const reply = await connection.send(popRequest);
+      idle.push(connection);
+      const parsed = JSON.parse(reply.body.toString()) as { data: { id: string } | null };
+      return parsed.data ?? undefined;
     },
-    finish: (job) => post("/finish", JSON.stringify({ id: job.id })),
-    close: () => poster.close(),
+    finish(job) {
+      const connection = finishers[turn++ % finishers.length] as RawH1Connection;
+      return connection.send(connection.post("/finish", JSON.stringify({ id: job.id })));
+    },
+    close() {
+      for (const connection of all) connection.close();
+    },
   };
 }
 
