@@ -18,13 +18,21 @@ const client = () => {
   return c;
 };
 
+/** Every "ready" announcement on the queue's channel from now on. */
+async function watchReadyNews(prefix: string): Promise<string[]> {
+  const news: string[] = [];
+  const sub = client();
+  await sub.subscribe(notifyChannel(prefix));
+  sub.on("message", (_channel, message: string) => {
+    if (message.startsWith("r ")) news.push(message);
+  });
+  return news;
+}
+
 describe("jobs reserved by the scheduler for parked pops", () => {
   it("reach the parked pop from the promote call, announced to nobody else", async () => {
     const queue = await openQueue({ shards: 1 });
-    const news: string[] = [];
-    const sub = client();
-    await sub.subscribe(notifyChannel(queue.prefix));
-    sub.on("message", (_channel, message: string) => news.push(message));
+    const readyNews = await watchReadyNews(queue.prefix);
     const popping = queue.pop(["mail"], { timeoutMs: 5000 });
     await new Promise((resolve) => setTimeout(resolve, 30));
     const pushed = await queue.push({
@@ -39,7 +47,7 @@ describe("jobs reserved by the scheduler for parked pops", () => {
     expect(queue.waiting).toBe(0);
     expect((await queue.get("m1"))?.state).toBe("reserved");
     // A ready announcement would have woken other processes' pops for a job already taken.
-    expect(news.filter((m) => m.startsWith("r "))).toEqual([]);
+    expect(readyNews).toEqual([]);
     expect(await queue.finish("m1", job?.token)).toBe("done");
   });
 
@@ -94,10 +102,7 @@ describe("jobs reserved by the scheduler for parked pops", () => {
   });
   it("reach pops from every shard's promote call when the shards promote at once", async () => {
     const queue = await openQueue({ shards: 3 });
-    const news: string[] = [];
-    const sub = client();
-    await sub.subscribe(notifyChannel(queue.prefix));
-    sub.on("message", (_channel, message: string) => news.push(message));
+    const readyNews = await watchReadyNews(queue.prefix);
     const pops = Array.from({ length: 30 }, () => queue.pop(["mail"], { timeoutMs: 5000 }));
     await new Promise((resolve) => setTimeout(resolve, 50));
     // Two jobs in each shard, all due in the same ms: the three promote calls go out together.
@@ -117,7 +122,7 @@ describe("jobs reserved by the scheduler for parked pops", () => {
     }
     expect(taken.sort()).toEqual([...ids].sort());
     // Had one run claimed every waiter, the others would have announced their jobs instead.
-    expect(news.filter((m) => m.startsWith("r "))).toEqual([]);
+    expect(readyNews).toEqual([]);
     await queue.close();
   });
 });
