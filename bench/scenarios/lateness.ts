@@ -7,12 +7,12 @@
  * level, pollers in-process); then BullMQ with the same schedule (delayed
  * jobs, a worker), which the engine row is judged against.
  */
-import type { Job } from "bullmq";
 import { createClient } from "../../sdk/index.js";
-import { bullJobOptions, bullPeer } from "../lib/bullmq.js";
 import type { BenchContext } from "../lib/context.js";
 import { engineOptions } from "../lib/context.js";
 import {
+  LATENESS_GRACE_MS,
+  LATENESS_PUSHERS,
   latenessRow,
   lead,
   type Outcome,
@@ -28,12 +28,9 @@ import { progress, sleep } from "../lib/progress.js";
 import { waitQuiet } from "../lib/quiet.js";
 import { fmtMs } from "../lib/table.js";
 import { startTimerCanary } from "../lib/timer-canary.js";
+import { bullmqLateness } from "./lateness-bullmq.js";
 
 const TOPIC = "bench-late";
-/** Few pushers, so that a push is acknowledged soon after the queue stamps its due time. */
-const PUSHERS = 8;
-/** How long after the last due time a job may still arrive before it counts as lost. */
-const GRACE_MS = 5_000;
 
 type Pollers = PollerKind;
 
@@ -56,7 +53,10 @@ export async function latenessScenario(ctx: BenchContext): Promise<void> {
   // The engine alone, as BullMQ runs: what the scheduler does without HTTP in the way.
   const engine = await runOurs(ctx, "engine");
   if (!config.bullmq) return;
-  await bullmqLateness(ctx, n, ours, engine);
+  await bullmqLateness(ctx, n, {
+    server: { label: pollerLabels.legacy, outcome: ours },
+    engine: { label: pollerLabels.engine, outcome: engine },
+  });
 }
 
 /**
@@ -118,7 +118,7 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
     let next = 0;
     const pushT0 = performance.now();
     await runLoops({
-      concurrency: PUSHERS,
+      concurrency: LATENESS_PUSHERS,
       durationMs: 600_000,
       amount: jobs.length,
       call: () => pushOne(jobs[next++] as Planned),
@@ -153,19 +153,22 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
   try {
     // Untimed, through the same pollers (a fresh worker thread, a fresh engine): the first
     // jobs would otherwise time the JIT compiling the pop path, as the push and drain
-    // warm-ups keep out of theirs.
-    const warmN = Math.min(n, config.quick ? 100 : 1_000);
-    const warmStart = nowEpochMs() + lead(warmN);
-    progress(`lateness ${pollers}: warming up on ${warmN.toLocaleString("en-US")} jobs (untimed)`);
-    await runSchedule(plan(warmN, warmStart, config.quick ? 300 : 1_000), GRACE_MS);
-    byId = new Map();
-    received = 0;
+    // warm-ups keep out of theirs. Not in --quick, a smoke run whose figures nobody reads.
+    if (!config.quick) {
+      const warmN = Math.min(n, 1_000);
+      progress(
+        `lateness ${pollers}: warming up on ${warmN.toLocaleString("en-US")} jobs (untimed)`,
+      );
+      await runSchedule(plan(warmN, nowEpochMs() + lead(warmN), 1_000), LATENESS_GRACE_MS);
+      byId = new Map();
+      received = 0;
+    }
     const start = nowEpochMs() + lead(n);
     jobs = plan(n, start, config.lateSpreadMs);
     canary = startTimerCanary(start, config.lateSpreadMs, n);
     run = await withCost(ctx, async () => {
       const t0 = performance.now();
-      const pushSeconds = await runSchedule(jobs, GRACE_MS);
+      const pushSeconds = await runSchedule(jobs, LATENESS_GRACE_MS);
       return { pushSeconds, seconds: (performance.now() - t0) / 1000 };
     });
   } finally {
@@ -212,93 +215,4 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
     }),
   );
   return ours;
-}
-
-async function bullmqLateness(
-  ctx: BenchContext,
-  n: number,
-  ours: Outcome,
-  engine: Outcome,
-): Promise<void> {
-  const { config } = ctx;
-  const body = makeBody(config.bodyBytes);
-
-  await ctx.reset();
-  await waitQuiet(ctx);
-  progress(`lateness: BullMQ, same schedule, worker concurrency ${config.pollers}`);
-  const peer = bullPeer(ctx, "bench-late");
-  try {
-    const bullJobs = plan(n, nowEpochMs() + lead(n), config.lateSpreadMs);
-    const bullById = new Map<string, Planned>();
-    let bullReceived = 0;
-    const bull = await withCost(ctx, async () => {
-      const t0 = performance.now();
-      peer.worker(async (job: Job) => {
-        const receivedAt = nowEpochMs();
-        const planned = bullById.get(String(job.id));
-        if (!planned) return;
-        planned.receipts++;
-        if (planned.receivedAt === undefined) {
-          planned.receivedAt = receivedAt;
-          planned.queueDue = job.timestamp + (job.opts.delay ?? 0);
-          bullReceived++;
-        }
-      }, config.pollers);
-      let next = 0;
-      const pushT0 = performance.now();
-      await runLoops({
-        concurrency: PUSHERS,
-        durationMs: 600_000,
-        amount: n,
-        call: async (k) => {
-          const job = bullJobs[next++] as Planned;
-          const id = `bl-${k}`;
-          bullById.set(id, job);
-          job.sentAt = nowEpochMs();
-          // BullMQ takes whole ms.
-          job.delayMs = Math.max(0, Math.round(job.due - job.sentAt));
-          await peer.queue.add(
-            "job",
-            { body },
-            { ...bullJobOptions, jobId: id, delay: job.delayMs },
-          );
-          job.ackAt = nowEpochMs();
-          return true;
-        },
-      });
-      const pushSeconds = (performance.now() - pushT0) / 1000;
-      const deadline = (bullJobs[bullJobs.length - 1]?.due ?? 0) + GRACE_MS;
-      while (bullReceived < n && nowEpochMs() < deadline) await sleep(20);
-      return { pushSeconds, seconds: (performance.now() - t0) / 1000 };
-    });
-    const theirs = outcome(bullJobs, bull.pushSeconds);
-    const last = ctx.rows.find((row) => row.case === pollerLabels.legacy);
-    if (last) {
-      // Lateness against each one's own due time: the fair comparison.
-      last.ratio = theirs.byDue.p99 / ours.byDue.p99;
-      last.ratioOf = "(BullMQ p99 / ours, vs due)";
-    }
-    const library = ctx.rows.find((row) => row.case === pollerLabels.engine);
-    if (library) {
-      // Library against library: both pop in-process, neither over HTTP.
-      library.ratio = theirs.byDue.p99 / engine.byDue.p99;
-      library.ratioOf = "(BullMQ p99 / ours, vs due)";
-      library.target = "ahead of BullMQ (p99 and max vs due, 0 early, 0 lost)";
-      library.met =
-        engine.byDue.p99 < theirs.byDue.p99 &&
-        engine.byDue.max < theirs.byDue.max &&
-        engine.earlyByDue === 0 &&
-        engine.lost === 0;
-    }
-    ctx.rows.push(
-      latenessRow(`  BullMQ (worker C=${config.pollers})`, theirs, n, config.pollers, {
-        extra: joinNotes(
-          "due = job.timestamp + delay",
-          cpuNote(bull.cost, ["redis", "harness", "other"]),
-        ),
-      }),
-    );
-  } finally {
-    await peer.close();
-  }
 }
