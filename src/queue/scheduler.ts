@@ -4,9 +4,6 @@ import type { RedisClock } from "./clock.js";
 import type { JobStore } from "./store.js";
 import type { ReservedJob } from "./types.js";
 
-/** Longest a shard waits out an early timer turn by turn; more than that is armed again. */
-const MAX_SPIN_MS = 1.5;
-
 /** Jobs to reserve straight for parked pops, per topic: `[topic, count]`. */
 export type Demand = readonly (readonly [string, number])[];
 
@@ -30,8 +27,6 @@ export interface SchedulerOptions {
 
 interface ShardTimer {
   timer: NodeJS.Timeout | undefined;
-  /** The timer fired a little early: checking each loop turn until the due time. */
-  spin: NodeJS.Immediate | undefined;
   /** When the armed timer fires, on the Redis clock. */
   armedFor: number;
   running: Promise<void> | undefined;
@@ -57,7 +52,6 @@ export class Scheduler {
   ) {
     this.shards = store.shards.map(() => ({
       timer: undefined,
-      spin: undefined,
       armedFor: Number.POSITIVE_INFINITY,
       running: undefined,
       again: false,
@@ -96,16 +90,15 @@ export class Scheduler {
   /**
    * A timer of `n` ms may fire up to 1 ms before `n` ms have passed (Node's
    * timers run on whole ms): a promote then would find nothing due and cost a
-   * round trip and another timer. The last fraction of a ms is waited out
-   * one event-loop turn at a time instead.
+   * round trip before the next timer. Such a timer is armed again instead,
+   * with no call.
    */
   private fire(shard: number): void {
     const state = this.shards[shard] as ShardTimer;
     state.timer = undefined;
-    state.spin = undefined;
     const early = state.armedFor - this.clock.now();
-    if (early > 0 && early <= MAX_SPIN_MS && !this.stopped) {
-      state.spin = setImmediate(() => this.fire(shard));
+    if (early > 0 && !this.stopped) {
+      state.timer = setTimeout(() => this.fire(shard), Math.ceil(early));
       return;
     }
     void this.run(shard);
@@ -158,7 +151,5 @@ export class Scheduler {
 
 function disarm(state: ShardTimer): void {
   clearTimeout(state.timer);
-  clearImmediate(state.spin);
   state.timer = undefined;
-  state.spin = undefined;
 }
