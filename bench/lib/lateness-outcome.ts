@@ -19,11 +19,6 @@ export interface Planned {
 }
 
 /** Due times uniformly at random over [start, start + spread), sorted. */
-/** Few pushers, so that a push is acknowledged soon after the queue stamps its due time. */
-export const LATENESS_PUSHERS = 8;
-/** How long after the last due time a job may still arrive before it counts as lost. */
-export const LATENESS_GRACE_MS = 5_000;
-
 export function plan(n: number, start: number, spreadMs: number): Planned[] {
   return Array.from({ length: n }, () => ({
     due: start + Math.random() * spreadMs,

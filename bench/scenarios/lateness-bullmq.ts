@@ -6,8 +6,6 @@ import type { Job } from "bullmq";
 import { bullJobOptions, bullPeer } from "../lib/bullmq.js";
 import type { BenchContext } from "../lib/context.js";
 import {
-  LATENESS_GRACE_MS,
-  LATENESS_PUSHERS,
   latenessRow,
   lead,
   type Outcome,
@@ -15,10 +13,10 @@ import {
   type Planned,
   plan,
 } from "../lib/lateness-outcome.js";
-import { runLoops } from "../lib/load-inproc.js";
+import { pushThenWait } from "../lib/lateness-schedule.js";
 import { cpuNote, joinNotes, withCost } from "../lib/measure.js";
 import { makeBody, nowEpochMs } from "../lib/messages.js";
-import { progress, sleep } from "../lib/progress.js";
+import { progress } from "../lib/progress.js";
 import { waitQuiet } from "../lib/quiet.js";
 
 /** A row of ours that BullMQ's run is set beside. */
@@ -60,14 +58,9 @@ export async function bullmqLateness(
           bullReceived++;
         }
       }, config.pollers);
-      let next = 0;
-      const pushT0 = performance.now();
-      await runLoops({
-        concurrency: LATENESS_PUSHERS,
-        durationMs: 600_000,
-        amount: n,
-        call: async (k) => {
-          const job = bullJobs[next++] as Planned;
+      const pushSeconds = await pushThenWait(
+        bullJobs,
+        async (job, k) => {
           const id = `bl-${k}`;
           bullById.set(id, job);
           job.sentAt = nowEpochMs();
@@ -79,12 +72,9 @@ export async function bullmqLateness(
             { ...bullJobOptions, jobId: id, delay: job.delayMs },
           );
           job.ackAt = nowEpochMs();
-          return true;
         },
-      });
-      const pushSeconds = (performance.now() - pushT0) / 1000;
-      const deadline = (bullJobs[bullJobs.length - 1]?.due ?? 0) + LATENESS_GRACE_MS;
-      while (bullReceived < n && nowEpochMs() < deadline) await sleep(20);
+        () => bullReceived,
+      );
       return { pushSeconds, seconds: (performance.now() - t0) / 1000 };
     });
     const theirs = outcome(bullJobs, bull.pushSeconds);

@@ -11,8 +11,6 @@ import { createClient } from "../../sdk/index.js";
 import type { BenchContext } from "../lib/context.js";
 import { engineOptions } from "../lib/context.js";
 import {
-  LATENESS_GRACE_MS,
-  LATENESS_PUSHERS,
   latenessRow,
   lead,
   type Outcome,
@@ -20,11 +18,11 @@ import {
   type Planned,
   plan,
 } from "../lib/lateness-outcome.js";
-import { runLoops } from "../lib/load-inproc.js";
+import { pushThenWait } from "../lib/lateness-schedule.js";
 import { cpuNote, joinNotes, type PhaseCost, withCost } from "../lib/measure.js";
 import { IdSequence, makeBody, nowEpochMs } from "../lib/messages.js";
 import { type PollerKind, startPollers } from "../lib/poller-worker.js";
-import { progress, sleep } from "../lib/progress.js";
+import { progress } from "../lib/progress.js";
 import { waitQuiet } from "../lib/quiet.js";
 import { fmtMs } from "../lib/table.js";
 import { startTimerCanary } from "../lib/timer-canary.js";
@@ -80,7 +78,8 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
   /** The jobs of the phase being run, by id: arrivals of any other are ignored. */
   let byId = new Map<string, Planned>();
   let received = 0;
-  const pushOne = async (job: Planned): Promise<boolean> => {
+  const arrived = () => received;
+  const pushOne = async (job: Planned): Promise<void> => {
     const id = ids.id();
     byId.set(id, job);
     job.sentAt = nowEpochMs();
@@ -96,7 +95,7 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
       });
       job.ackAt = nowEpochMs();
       job.queueDue = pushed.dueAt;
-      return true;
+      return;
     }
     job.delayMs = Math.max(0, Math.round((job.due - job.sentAt) * 1000) / 1000);
     const pushed = await client.push({
@@ -108,25 +107,6 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
     });
     job.ackAt = nowEpochMs();
     job.queueDue = pushed.dueTime?.getTime();
-    return true;
-  };
-  /**
-   * Pushes `jobs` (due times planned), then waits until all arrived or `graceMs` after the
-   * last is due; returns the seconds the pushes took.
-   */
-  const runSchedule = async (jobs: Planned[], graceMs: number): Promise<number> => {
-    let next = 0;
-    const pushT0 = performance.now();
-    await runLoops({
-      concurrency: LATENESS_PUSHERS,
-      durationMs: 600_000,
-      amount: jobs.length,
-      call: () => pushOne(jobs[next++] as Planned),
-    });
-    const pushSeconds = (performance.now() - pushT0) / 1000;
-    const deadline = (jobs[jobs.length - 1]?.due ?? 0) + graceMs;
-    while (received < jobs.length && nowEpochMs() < deadline) await sleep(20);
-    return pushSeconds;
   };
   const parked = startPollers(
     {
@@ -148,7 +128,7 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
     },
   );
   let jobs: Planned[] = [];
-  let canary: ReturnType<typeof startTimerCanary> | undefined;
+  let canary: ReturnType<typeof startTimerCanary>;
   let run: { pushSeconds: number; seconds: number; cost: PhaseCost };
   try {
     // Untimed, through the same pollers (a fresh worker thread, a fresh engine): the first
@@ -159,7 +139,7 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
       progress(
         `lateness ${pollers}: warming up on ${warmN.toLocaleString("en-US")} jobs (untimed)`,
       );
-      await runSchedule(plan(warmN, nowEpochMs() + lead(warmN), 1_000), LATENESS_GRACE_MS);
+      await pushThenWait(plan(warmN, nowEpochMs() + lead(warmN), 1_000), pushOne, arrived);
       byId = new Map();
       received = 0;
     }
@@ -168,7 +148,7 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
     canary = startTimerCanary(start, config.lateSpreadMs, n);
     run = await withCost(ctx, async () => {
       const t0 = performance.now();
-      const pushSeconds = await runSchedule(jobs, LATENESS_GRACE_MS);
+      const pushSeconds = await pushThenWait(jobs, pushOne, arrived);
       return { pushSeconds, seconds: (performance.now() - t0) / 1000 };
     });
   } finally {
