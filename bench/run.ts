@@ -68,7 +68,8 @@ async function main(): Promise<number> {
   let profile: ProfileSummary | undefined;
   let ctx: BenchContext | undefined;
   try {
-    redis = await startRedis({ aof: config.aof });
+    const ownRedis = await startRedis({ aof: config.aof });
+    redis = ownRedis;
     progress(
       `redis-server ${redis.version} on port ${redis.port}${config.aof ? " (AOF everysec)" : " (no persistence)"}`,
     );
@@ -85,6 +86,7 @@ async function main(): Promise<number> {
       server,
       ceiling,
       hasH2load: h2load,
+      launchServer: () => launchServer(config, ownRedis),
       measureCeiling: (context: BenchContext, protocol: Protocol, c: number) =>
         pushLoad(context, protocol, "ceiling", c, config.durationMs, {
           ids: ceilingIds,
@@ -106,7 +108,7 @@ async function main(): Promise<number> {
       progress(`${name} took ${((performance.now() - scenarioT0) / 1000).toFixed(1)} s`);
       if (name === selected[0] && profileDir) {
         progress("stopping the profiled server; a fresh one serves the rest");
-        await ctx.server.stop();
+        await ctx.restartServer();
         const file = readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));
         if (file) {
           profile = summarizeProfile(join(profileDir, file));
@@ -115,7 +117,6 @@ async function main(): Promise<number> {
           rmSync(profileDir, { recursive: true, force: true });
           progress(`profile saved as ${kept}`);
         }
-        ctx.server = await launchServer(config, redis);
       }
     }
   } finally {

@@ -18,7 +18,7 @@ export const BULL_DB = 0;
 export interface BenchContext {
   readonly config: BenchConfig;
   readonly redis: BenchRedis;
-  /** The server under test; a scenario may replace it (restart) through `restartServer`. */
+  /** The server under test; `restartServer` replaces it. */
   server: BenchServer;
   readonly ceiling: Ceiling;
   readonly hasH2load: boolean;
@@ -39,6 +39,8 @@ export interface BenchContext {
   engine(options?: { prefix?: string; scheduler?: boolean }): Promise<DelayQueue>;
   /** Empties Redis and resets its command statistics. */
   reset(): Promise<void>;
+  /** Stops the server and starts a fresh process in its place (same settings, same Redis). */
+  restartServer(): Promise<void>;
   /** CPU used by the server, Redis, the ceiling and this process from now on. */
   cpu(): CpuMeter;
 }
@@ -57,6 +59,7 @@ export function buildContext(parts: {
   server: BenchServer;
   ceiling: Ceiling;
   hasH2load: boolean;
+  launchServer: () => Promise<BenchServer>;
   measureCeiling: (
     ctx: BenchContext,
     protocol: Protocol,
@@ -94,6 +97,10 @@ export function buildContext(parts: {
       });
     },
     reset: () => resetRedis(parts.redis.admin),
+    async restartServer() {
+      await ctx.server.stop();
+      ctx.server = await parts.launchServer();
+    },
     cpu() {
       return new CpuMeter({
         server: ctx.server.pid,

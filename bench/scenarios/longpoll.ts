@@ -34,10 +34,13 @@ interface Parked {
 }
 
 export async function longPollScenario(ctx: BenchContext): Promise<void> {
-  // Each variant runs only when its protocol is listed: a lone gRPC run measures its RSS growth
-  // from a heap the legacy run has not already grown.
   for (const variant of ["legacy", "grpc"] as const) {
-    if (ctx.config.protocols.includes(variant)) await measure(ctx, variant);
+    if (!ctx.config.protocols.includes(variant)) continue;
+    // A fresh process for each: RSS growth measured on a heap that earlier scenarios (or the
+    // other variant) have grown and left free reads low, even below zero.
+    progress(`long-poll ${variant}: restarting the server`);
+    await ctx.restartServer();
+    await measure(ctx, variant);
   }
 }
 
