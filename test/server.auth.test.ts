@@ -71,10 +71,11 @@ describe("with auth tokens configured", () => {
     }
   });
 
-  it("leaves health checks open", async () => {
+  it("leaves health checks and metrics open", async () => {
     const health = createClient(Health, createGrpcTransport({ baseUrl: dq.url }));
     expect((await health.check({})).status).toBe(Status.SERVING);
     expect((await fetch(new URL("/healthz", dq.url))).status).toBe(200);
+    expect((await fetch(new URL("/metrics", dq.url))).status).toBe(200);
   });
 });
 

@@ -113,6 +113,7 @@ describe("bad requests outside the routes", () => {
     ["GET on an RPC", "GET", `${rpc}/Push`, 405, "unimplemented"],
     ["PUT on an RPC", "PUT", `${rpc}/Push`, 405, "unimplemented"],
     ["POST /healthz", "POST", "/healthz", 405, "unimplemented"],
+    ["POST /metrics", "POST", "/metrics", 405, "unimplemented"],
   ])("answers %s with clean JSON", async (_name, method, path, status, code) => {
     const response = await fetch(new URL(path, dq.url), {
       method,

@@ -16,6 +16,7 @@ import { legacyActions } from "./legacy-actions.js";
 import { createLegacyFastPath } from "./legacy-fast-path.js";
 import { legacyRoutes } from "./legacy-routes.js";
 import { createListener, type FastPath, type RequestHandler } from "./listener.js";
+import { metricsRoute } from "./metrics.js";
 import type { ServerOptions } from "./options.js";
 import { reflectionRoutes } from "./reflection.js";
 import { RequestLog } from "./request-log.js";
@@ -24,7 +25,7 @@ import { fixRpcErrors } from "./rpc-errors.js";
 /**
  * The fastify app behind the one port: Connect, gRPC and gRPC-web for
  * DelayQueueService, `grpc.health.v1`, gRPC reflection, the legacy POST-JSON
- * routes, and `GET /healthz`. Its server is the one-port listener of
+ * routes, `GET /healthz` and `GET /metrics`. Its server is the one-port listener of
  * `createListener`, speaking HTTP/1.1 and HTTP/2 on one socket.
  *
  * It does not own `queue`: whoever closes the app closes the queue too
@@ -110,6 +111,7 @@ export function buildApp(
     if (await redisAnswers(queue)) return { status: "ok" };
     return reply.code(503).send({ status: "unavailable", message: "Redis does not answer PING" });
   });
+  metricsRoute(app, queue);
 
   installErrorHandlers(app);
   return app;
