@@ -22,13 +22,16 @@ import { pushThenWait } from "../lib/lateness-schedule.js";
 import { cpuNote, joinNotes, type PhaseCost, withCost } from "../lib/measure.js";
 import { IdSequence, makeBody, nowEpochMs } from "../lib/messages.js";
 import { type PollerKind, startPollers } from "../lib/poller-worker.js";
-import { progress } from "../lib/progress.js";
+import { progress, sleep } from "../lib/progress.js";
 import { waitQuiet } from "../lib/quiet.js";
+import { type GcSnapshot, gcNote, readServerGc } from "../lib/server-gc.js";
 import { fmtMs } from "../lib/table.js";
 import { startTimerCanary } from "../lib/timer-canary.js";
 import { bullmqLateness } from "./lateness-bullmq.js";
 
 const TOPIC = "bench-late";
+/** How long before the first due time the server's GC figures are read, ms. */
+const GC_READ_LEAD_MS = 50;
 
 type Pollers = PollerKind;
 
@@ -130,6 +133,8 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
   let jobs: Planned[] = [];
   let canary: ReturnType<typeof startTimerCanary>;
   let run: { pushSeconds: number; seconds: number; cost: PhaseCost };
+  let gcBefore: GcSnapshot | undefined;
+  let gcAfter: GcSnapshot | undefined;
   try {
     // Untimed, through the same pollers (a fresh worker thread, a fresh engine): the first
     // jobs would otherwise time the JIT compiling the pop path, as the push and drain
@@ -146,11 +151,19 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
     const start = nowEpochMs() + lead(n);
     jobs = plan(n, start, config.lateSpreadMs);
     canary = startTimerCanary(start, config.lateSpreadMs, n);
+    // The server's GC pauses from just before the first job is due to the last arrival.
+    const gcAtFirstDue = library
+      ? undefined
+      : sleep(Math.max(0, start - GC_READ_LEAD_MS - nowEpochMs())).then(() =>
+          readServerGc(ctx.server.url),
+        );
     run = await withCost(ctx, async () => {
       const t0 = performance.now();
       const pushSeconds = await pushThenWait(jobs, pushOne, arrived);
       return { pushSeconds, seconds: (performance.now() - t0) / 1000 };
     });
+    gcBefore = await gcAtFirstDue;
+    if (!library) gcAfter = await readServerGc(ctx.server.url);
   } finally {
     await parked.stop();
     await pusher?.close();
@@ -189,10 +202,22 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
         "pushed over the gRPC SDK (ms delays)",
         tooLate > 0 && `${tooLate} pushed after their due time`,
         floorNote,
+        gcNote(gcBefore, gcAfter),
         cpuNote(run.cost),
       ),
-      data: { timerFloor: floor },
+      data: { timerFloor: floor, serverGc: { before: gcJson(gcBefore), after: gcJson(gcAfter) } },
     }),
   );
   return ours;
+}
+
+/** A GC snapshot as plain data for the result file. */
+function gcJson(snapshot: GcSnapshot | undefined) {
+  if (!snapshot) return undefined;
+  return Object.fromEntries(
+    [...snapshot].map(([kind, h]) => [
+      kind,
+      { count: h.count, sumS: h.sumS, buckets: Object.fromEntries(h.buckets) },
+    ]),
+  );
 }
