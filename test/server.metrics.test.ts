@@ -25,6 +25,14 @@ function legacyPop(topic: string): Promise<unknown> {
   }).then((r) => r.json());
 }
 
+function legacyCall(path: string, body: object): Promise<{ code: number; data?: unknown }> {
+  return fetch(new URL(path, dq.url), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  }).then((r) => r.json() as Promise<{ code: number; data?: unknown }>);
+}
+
 describe("GET /metrics", () => {
   it("answers in the Prometheus text format with the process's metrics and GC pauses", async () => {
     const { type, text } = await scrape();
@@ -50,5 +58,27 @@ describe("GET /metrics", () => {
     const after = (await scrape()).text;
     expect(sample(after, "delay_queue_parked_pops")).toBe(0);
     expect(sample(after, "delay_queue_long_polls")).toBe(0);
+  });
+
+  it("counts jobs pushed, popped and finished, whichever way they came in", async () => {
+    const count = (text: string, event: string) =>
+      sample(text, `delay_queue_jobs_total{event="${event}"}`) ?? 0;
+    const before = (await scrape()).text;
+    const topic = `metrics-jobs-${Date.now()}`;
+    for (const id of ["j1", "j2"]) {
+      const pushed = await legacyCall("/push", { topic, id, body: "x", delay: 0, ttr: 30 });
+      expect(pushed.code).toBe(0);
+    }
+    const popped = (await legacyCall("/pop", { topic, timeout: 1 })) as {
+      code: number;
+      data: { id: string };
+    };
+    expect(popped.code).toBe(0);
+    expect((await legacyCall("/finish", { id: popped.data.id })).code).toBe(0);
+    const after = (await scrape()).text;
+    expect(count(after, "pushed") - count(before, "pushed")).toBe(2);
+    expect(count(after, "popped") - count(before, "popped")).toBe(1);
+    expect(count(after, "finished") - count(before, "finished")).toBe(1);
+    expect(count(after, "released") - count(before, "released")).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import type { Redis, RedisOptions } from "ioredis";
 import type { Logger } from "pino";
+import type { JobCounts } from "./job-counts.js";
 import type { Limits } from "./limits.js";
 import type {
   FinishInput,
@@ -80,6 +81,8 @@ export interface DelayQueue {
   get(id: string): Promise<Job | null>;
   /** The command connection, for health checks. */
   readonly redis: Redis;
+  /** Jobs pushed, handed out, finished and released by this engine since it started. */
+  readonly counts: Readonly<JobCounts>;
   /** Parked pops in this process. */
   readonly waiting: number;
   /** Pops with a timeout running in this process, parked or looking: at most `maxWaitingPops`. */

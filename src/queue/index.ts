@@ -7,6 +7,7 @@ export {
   QueueError,
   TooManyWaitingPopsError,
 } from "./errors.js";
+export type { JobCounts } from "./job-counts.js";
 export { notifyChannel, shardKeys } from "./keys.js";
 export type { Limits } from "./limits.js";
 export { defaultLimits } from "./limits.js";

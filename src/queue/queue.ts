@@ -14,6 +14,7 @@ import { type FinishRequest, finishCoalescer } from "./finish-coalescer.js";
 import { finishMany } from "./finish-many.js";
 import { Handoff } from "./handoff.js";
 import { InFlight } from "./in-flight.js";
+import { doneCount, type JobCounts, newJobCounts } from "./job-counts.js";
 import { isValidPrefix } from "./keys.js";
 import { checkDuration, checkId, checkTopics, defaultLimits, type Limits } from "./limits.js";
 import { Notifier } from "./notifier.js";
@@ -143,6 +144,9 @@ class QueueHandle implements DelayQueue {
     );
   }
 
+  /** Jobs pushed, handed out, finished and released by this engine since it started. */
+  readonly counts: JobCounts = newJobCounts();
+
   get waiting(): number {
     return this.waiters.size;
   }
@@ -166,6 +170,7 @@ class QueueHandle implements DelayQueue {
       if (result === "exists") throw new JobExistsError(job.id);
       if (job.delayMs === 0) this.waiters.wake(job.topic, 1, result.shard);
       else this.scheduler?.hint(result.shard, result.dueAt);
+      this.counts.pushed++;
       return { dueAt: result.dueAt, replaced: result.replaced };
     }, [this.finishes]);
   }
@@ -175,6 +180,7 @@ class QueueHandle implements DelayQueue {
       const { results, effects } = await storeMany(this.store, checkPushes(inputs, this.limits));
       for (const [topic, count] of effects.ready) this.waiters.wake(topic, count);
       for (const [shard, dueAt] of effects.earliest) this.scheduler?.hint(shard, dueAt);
+      for (const result of results) if (!result.refused) this.counts.pushed++;
       return results;
     });
   }
@@ -198,20 +204,26 @@ class QueueHandle implements DelayQueue {
         0,
         this.limits.maxPopTimeoutMs,
       );
-      if (timeoutMs === 0) return this.pops.run(wanted, count, 0, options.signal);
+      if (timeoutMs === 0)
+        return this.handedOut(await this.pops.run(wanted, count, 0, options.signal));
       if (this.longPollCount >= this.limits.maxWaitingPops) {
         // Full: jobs that are ready now are still handed out; only waiting is refused.
         const jobs = await this.pops.run(wanted, count, 0, options.signal);
-        if (jobs.length > 0) return jobs;
+        if (jobs.length > 0) return this.handedOut(jobs);
         throw new TooManyWaitingPopsError(this.limits.maxWaitingPops);
       }
       this.longPollCount++;
       try {
-        return await this.pops.run(wanted, count, timeoutMs, options.signal);
+        return this.handedOut(await this.pops.run(wanted, count, timeoutMs, options.signal));
       } finally {
         this.longPollCount--;
       }
     }, [this.pushes]);
+  }
+
+  private handedOut(jobs: ReservedJob[]): ReservedJob[] {
+    this.counts.popped += jobs.length;
+    return jobs;
   }
 
   /** Safety net under lost notifications: wake waiters of topics that have ready entries. */
@@ -230,14 +242,19 @@ class QueueHandle implements DelayQueue {
   }
 
   finish(id: string, token = ""): Promise<SettleResult> {
-    return this.track(
-      () => this.finishes.add({ id: checkId(id, this.limits), token }),
-      [this.pushes],
-    );
+    return this.track(async () => {
+      const result = await this.finishes.add({ id: checkId(id, this.limits), token });
+      if (result === "done") this.counts.finished++;
+      return result;
+    }, [this.pushes]);
   }
 
   finishMany(jobs: readonly FinishInput[]): Promise<SettleResult[]> {
-    return this.track(() => finishMany(this.finishes, jobs, this.limits), [this.pushes]);
+    return this.track(async () => {
+      const results = await finishMany(this.finishes, jobs, this.limits);
+      this.counts.finished += doneCount(results);
+      return results;
+    }, [this.pushes]);
   }
 
   release(id: string, options: { token?: string; delayMs?: number } = {}): Promise<SettleResult> {
@@ -249,6 +266,7 @@ class QueueHandle implements DelayQueue {
         delayMs,
         false,
       );
+      if (released.result === "done") this.counts.released++;
       if (released.result === "done" && released.topic !== undefined) {
         if (delayMs === 0) this.waiters.wake(released.topic, 1, released.shard);
         else this.scheduler?.hint(released.shard, released.dueAt ?? 0);

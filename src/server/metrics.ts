@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
-import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import type { DelayQueue } from "../queue/index.js";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { DelayQueue, JobCounts } from "../queue/index.js";
 
 /** GC pause buckets, seconds: fine below 50 ms, where a pause shows as fire lateness. */
 const GC_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1];
@@ -19,7 +19,9 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
-/** What one queue engine holds in this process, read at each scrape. */
+const EVENTS: readonly (keyof JobCounts)[] = ["pushed", "popped", "finished", "released"];
+
+/** What one queue engine holds and has done in this process, read at each scrape. */
 export function queueMetrics(queue: DelayQueue): Registry {
   const registry = new Registry();
   new Gauge({
@@ -44,6 +46,17 @@ export function queueMetrics(queue: DelayQueue): Registry {
     registers: [registry],
     collect() {
       this.set(queue.limits.maxWaitingPops);
+    },
+  });
+  new Counter({
+    name: "delay_queue_jobs_total",
+    help: "Jobs this process has pushed, handed out (popped), finished and released.",
+    labelNames: ["event"],
+    registers: [registry],
+    collect() {
+      // The engine keeps the totals; each scrape copies them.
+      this.reset();
+      for (const event of EVENTS) this.inc({ event }, queue.counts[event]);
     },
   });
   return registry;
