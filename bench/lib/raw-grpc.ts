@@ -13,8 +13,9 @@
  * stream ended after a DATA frame carried a gRPC message; an error answer
  * (trailers only) carries none.
  */
-import net from "node:net";
+import type net from "node:net";
 import type { Reply } from "./load-h2.js";
+import { openRawSocket } from "./raw-socket.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 const DATA = 0x0;
@@ -52,16 +53,14 @@ export class RawGrpcConnection {
   readonly ready: Promise<void>;
 
   constructor(url: string) {
-    const { hostname, port } = new URL(url);
-    this.authority = `${hostname}:${port}`;
-    this.socket = net.connect({ host: hostname, port: Number(port), noDelay: true });
-    this.ready = new Promise((resolve, reject) => {
-      this.socket.once("connect", () => resolve());
-      this.socket.once("error", reject);
+    const opened = openRawSocket(url, {
+      onData: (chunk) => this.read(chunk),
+      onError: (error) => this.fail(String(error)),
+      onClose: () => this.fail("connection closed"),
     });
-    this.socket.on("data", (chunk: Buffer) => this.read(chunk));
-    this.socket.on("error", (error) => this.fail(String(error)));
-    this.socket.on("close", () => this.fail("connection closed"));
+    this.socket = opened.socket;
+    this.authority = opened.authority;
+    this.ready = opened.ready;
     const settings = frame(SETTINGS, 0, 0, 12);
     // ENABLE_PUSH 0; INITIAL_WINDOW_SIZE at its largest, for every stream.
     settings.writeUInt16BE(0x2, 9);

@@ -7,7 +7,8 @@
  * the head, reads `content-length` and slices the body. Replies must carry
  * `content-length` (every legacy answer does); anything else fails the call.
  */
-import net from "node:net";
+import type net from "node:net";
+import { openRawSocket } from "./raw-socket.js";
 
 /** A reply: its status and body. */
 export interface RawReply {
@@ -35,16 +36,14 @@ export class RawH1Connection {
   readonly ready: Promise<void>;
 
   constructor(url: string) {
-    const { hostname, port } = new URL(url);
-    this.host = `${hostname}:${port}`;
-    this.socket = net.connect({ host: hostname, port: Number(port), noDelay: true });
-    this.ready = new Promise((resolve, reject) => {
-      this.socket.once("connect", () => resolve());
-      this.socket.once("error", reject);
+    const opened = openRawSocket(url, {
+      onData: (chunk) => this.read(chunk),
+      onError: (error) => this.fail(error),
+      onClose: () => this.fail(new Error("connection closed")),
     });
-    this.socket.on("data", (chunk: Buffer) => this.read(chunk));
-    this.socket.on("error", (error) => this.fail(error));
-    this.socket.on("close", () => this.fail(new Error("connection closed")));
+    this.socket = opened.socket;
+    this.host = opened.authority;
+    this.ready = opened.ready;
   }
 
   /** Builds the bytes of a `POST` of `body` to `path`: build once, send many times. */
