@@ -67,10 +67,8 @@ export function queueMetrics(queue: DelayQueue): Registry {
  * Open like `/healthz`: it names no topic, job or caller.
  */
 export function metricsRoute(app: FastifyInstance, queue: DelayQueue): void {
-  const registries = [processMetrics(), queueMetrics(queue)];
-  const contentType = registries[0]?.contentType ?? "text/plain; version=0.0.4; charset=utf-8";
-  app.get("/metrics", async (_request, reply) => {
-    const texts = await Promise.all(registries.map((registry) => registry.metrics()));
-    return reply.type(contentType).send(texts.join("\n"));
-  });
+  const registry = Registry.merge([processMetrics(), queueMetrics(queue)]);
+  app.get("/metrics", async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
 }
