@@ -64,14 +64,12 @@ export interface GcWindow {
   over10Ms: number;
 }
 
-export function gcBetween(
-  before: GcSnapshot,
-  after: GcSnapshot,
-  kind: string,
-): GcWindow | undefined {
-  const a = after.get(kind);
-  if (!a) return undefined;
-  const b = before.get(kind) ?? { buckets: new Map(), count: 0, sumS: 0 };
+const NONE: GcHistogram = { buckets: new Map(), count: 0, sumS: 0 };
+
+/** What `kind` did from `before` to `after`; a kind neither holds did nothing. */
+export function gcBetween(before: GcSnapshot, after: GcSnapshot, kind: string): GcWindow {
+  const a = after.get(kind) ?? NONE;
+  const b = before.get(kind) ?? NONE;
   const count = a.count - b.count;
   const delta = (le: number) => (a.buckets.get(le) ?? 0) - (b.buckets.get(le) ?? 0);
   const bounds = [...a.buckets.keys()].filter(Number.isFinite).sort((x, y) => x - y);
@@ -87,12 +85,7 @@ export function gcBetween(
 /** The row's note: the server's full GCs (V8's mark-compact) while its jobs fell due. */
 export function gcNote(before?: GcSnapshot, after?: GcSnapshot): string | undefined {
   if (!before || !after) return undefined;
-  const major = gcBetween(before, after, "major") ?? {
-    count: 0,
-    totalMs: 0,
-    longestAtMostMs: 0,
-    over10Ms: 0,
-  };
+  const major = gcBetween(before, after, "major");
   if (major.count === 0) return "server full GCs while firing: 0";
   const longest = Number.isFinite(major.longestAtMostMs)
     ? `longest ≤ ${major.longestAtMostMs} ms`
