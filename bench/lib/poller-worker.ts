@@ -9,7 +9,8 @@ import { createClient } from "../../sdk/index.js";
 import { createDelayQueue, type DelayQueueOptions } from "../../src/index.js";
 import { RawH1Connection } from "./raw-h1.js";
 
-export type PollerKind = "legacy" | "grpc" | "engine";
+/** Legacy JSON on HTTP/1.1, the SDK on Connect (binary, HTTP/1.1) or gRPC, or an engine in-process. */
+export type PollerKind = "legacy" | "connect" | "grpc" | "engine";
 
 export interface PollerSettings {
   baseUrl: string;
@@ -84,8 +85,8 @@ async function runWorker(settings: PollerSettings): Promise<void> {
   };
   const report = setInterval(flush, REPORT_MS);
   const pop =
-    settings.kind === "grpc"
-      ? grpcPop(settings)
+    settings.kind === "grpc" || settings.kind === "connect"
+      ? sdkPop(settings, settings.kind)
       : settings.kind === "engine"
         ? await enginePop(settings)
         : await legacyPop(settings);
@@ -118,8 +119,9 @@ interface PopSource {
   close(): Promise<void> | void;
 }
 
-function grpcPop(settings: PollerSettings): PopSource {
-  const client = createClient({ baseUrl: settings.baseUrl, protocol: "grpc" });
+/** The SDK's client: gRPC on HTTP/2, or Connect in binary on HTTP/1.1 (its defaults). */
+function sdkPop(settings: PollerSettings, protocol: "grpc" | "connect"): PopSource {
+  const client = createClient({ baseUrl: settings.baseUrl, protocol });
   return {
     next: () => client.pop({ topics: [settings.topic], timeout: settings.timeoutS }),
     finish: (job) => client.finish({ id: job.id, token: job.token }),
