@@ -19,12 +19,18 @@ export function readBody(
       body.push(chunk);
     } catch (error) {
       source.off("data", onData);
-      source.off("end", onBody);
+      source.off("end", onEnd);
       onRefused(error as ConnectError);
     }
   };
+  const onEnd = () => {
+    // node:http2 keeps a closed stream, and all it references, until a GC after the next:
+    // the body's chunks (views of the session's read buffers) must not be among them.
+    source.off("data", onData);
+    onBody();
+  };
   source.on("data", onData);
-  source.once("end", onBody);
+  source.once("end", onEnd);
 }
 
 /** How {@link runCall} runs one call. */
