@@ -26,29 +26,24 @@ export function h2Exchange(manager: Http2SessionManager): Exchange {
         let head: IncomingHttpHeaders = {};
         let trailers: IncomingHttpHeaders | undefined;
         const chunks: Buffer[] = [];
-        const fail = (error: ConnectError) => {
-          if (settled) return;
-          settled = true;
-          reject(error);
-        };
-        stream.on("response", (received) => {
+        const onResponse = (received: IncomingHttpHeaders) => {
           status = Number(received[":status"]);
           head = received;
-        });
-        stream.on("data", (chunk: Buffer) => {
+        };
+        const onData = (chunk: Buffer) => {
           chunks.push(chunk);
           manager.notifyResponseByteRead(stream);
-        });
-        stream.on("trailers", (received) => {
+        };
+        const onTrailers = (received: IncomingHttpHeaders) => {
           trailers = received;
-        });
-        stream.on("end", () => {
+        };
+        const onEnd = () => {
           if (settled) return;
-          settled = true;
+          settle();
           resolve({ status, headers: head, body: joinChunks(chunks), trailers });
-        });
-        stream.on("error", (error) => fail(errorFromNode(error)));
-        stream.on("close", () => {
+        };
+        const onError = (error: Error) => fail(errorFromNode(error));
+        const onClose = () => {
           if (settled) return;
           const code = stream.rstCode;
           fail(
@@ -56,7 +51,31 @@ export function h2Exchange(manager: Http2SessionManager): Exchange {
               ? errorFromReset(code)
               : new ConnectError("http/2 stream closed before its reply ended", Code.Internal),
           );
-        });
+        };
+        const fail = (error: ConnectError) => {
+          if (settled) return;
+          settle();
+          reject(error);
+        };
+        // node:http2 keeps a closed stream, and what its listeners hold, until a GC after the
+        // next, by which time most have been promoted: once the call has its answer, the stream
+        // holds none of this call's state.
+        const settle = () => {
+          settled = true;
+          stream.off("response", onResponse);
+          stream.off("data", onData);
+          stream.off("trailers", onTrailers);
+          stream.off("end", onEnd);
+          stream.off("close", onClose);
+          stream.off("error", onError);
+          stream.on("error", ignore);
+        };
+        stream.on("response", onResponse);
+        stream.on("data", onData);
+        stream.on("trailers", onTrailers);
+        stream.on("end", onEnd);
+        stream.on("error", onError);
+        stream.on("close", onClose);
         stop.onStop((reason) => {
           fail(reason);
           stream.close(constants.NGHTTP2_CANCEL);
@@ -66,3 +85,6 @@ export function h2Exchange(manager: Http2SessionManager): Exchange {
     },
   };
 }
+
+/** A settled call's stream may still report an error (a reset after the end): nobody is waiting. */
+function ignore(): void {}
