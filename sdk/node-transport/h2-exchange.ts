@@ -57,25 +57,23 @@ export function h2Exchange(manager: Http2SessionManager): Exchange {
           settle();
           reject(error);
         };
+        const listeners: [string, Parameters<typeof stream.off>[1]][] = [
+          ["response", onResponse],
+          ["data", onData],
+          ["trailers", onTrailers],
+          ["end", onEnd],
+          ["error", onError],
+          ["close", onClose],
+        ];
         // node:http2 keeps a closed stream, and what its listeners hold, until a GC after the
         // next, by which time most have been promoted: once the call has its answer, the stream
         // holds none of this call's state.
         const settle = () => {
           settled = true;
-          stream.off("response", onResponse);
-          stream.off("data", onData);
-          stream.off("trailers", onTrailers);
-          stream.off("end", onEnd);
-          stream.off("close", onClose);
-          stream.off("error", onError);
+          for (const [event, listener] of listeners) stream.off(event, listener);
           stream.on("error", ignore);
         };
-        stream.on("response", onResponse);
-        stream.on("data", onData);
-        stream.on("trailers", onTrailers);
-        stream.on("end", onEnd);
-        stream.on("error", onError);
-        stream.on("close", onClose);
+        for (const [event, listener] of listeners) stream.on(event, listener);
         stop.onStop((reason) => {
           fail(reason);
           stream.close(constants.NGHTTP2_CANCEL);
