@@ -206,6 +206,8 @@ describe("validation", () => {
     ["--body-limit", "1.5", /--body-limit "1.5": expected a whole number from 1 to 67108864/],
     ["--redis-db=-1", undefined, /--redis-db "-1": expected a whole number/],
     ["--rpc-fast-path", "maybe", /--rpc-fast-path "maybe": expected yes or no/],
+    ["--heap-growing-percent", "301", /"301": expected a whole number from 0 to 300/],
+    ["--heap-growing-percent=-5", undefined, /"-5": expected a whole number from 0 to 300/],
   ])("rejects %s %s", (flag, value, message) => {
     const argv = value === undefined ? [flag] : [flag, value];
     expect(configError(() => loadConfig({ argv })).message).toMatch(message);
@@ -238,6 +240,15 @@ describe("validation", () => {
     expect(loadConfig({ argv: flag }).legacyFastPath).toBe(true);
     expect(loadConfig({ env: { DQ_LEGACY_FAST_PATH: "no" } }).legacyFastPath).toBe(false);
     expect(loadConfig({ argv: ["-c", path] }).rpcFastPath).toBe(true);
+  });
+
+  it("lets the heap grow 10% between full GCs unless heap_growing_percent says otherwise", async () => {
+    expect(loadConfig({}).heapGrowingPercent).toBe(10);
+    const path = await conf("heap_growing_percent = 0", "heap.conf");
+    expect(loadConfig({ argv: ["-c", path] }).heapGrowingPercent).toBe(0);
+    const flag = ["-c", path, "--heap-growing-percent", "25"];
+    expect(loadConfig({ argv: flag }).heapGrowingPercent).toBe(25);
+    expect(loadConfig({ env: { DQ_HEAP_GROWING_PERCENT: "50" } }).heapGrowingPercent).toBe(50);
   });
 
   it("refuses a TLS certificate without its key", () => {

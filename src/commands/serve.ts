@@ -17,7 +17,7 @@ import {
   EmbeddedRedisError,
   startEmbeddedRedis,
 } from "../server/embedded-redis/index.js";
-import { type RunningServer, startServer } from "../server/index.js";
+import { type RunningServer, setHeapGrowingPercent, startServer } from "../server/index.js";
 import { checkRedis } from "./check-redis.js";
 import { type Command, type CommandContext, ExitCode } from "./command.js";
 import { createLogger } from "./logger.js";
@@ -54,6 +54,8 @@ async function serve(args: readonly string[], context: CommandContext): Promise<
   }
   const logger = createLogger(config.logLevel);
   logConfig(config, logger);
+  // The process is the server's own: its GC may be tuned for short pauses.
+  setHeapGrowingPercent(config.heapGrowingPercent);
   let embedded: EmbeddedRedis | undefined;
   // Whatever ends the process (an uncaught error, process.exit), the embedded Redis goes too.
   const onExit = () => embedded?.signalStop();

@@ -90,6 +90,8 @@ export interface Config {
   readonly rpcFastPath: boolean;
   /** `legacy_fast_path`: serve the common legacy POST-JSON calls beside fastify. */
   readonly legacyFastPath: boolean;
+  /** `heap_growing_percent`: old-generation growth between full GCs; 0 leaves V8's own. */
+  readonly heapGrowingPercent: number;
   /** The ini file read, if any. */
   readonly configFile: string | undefined;
   /** Where each setting's value came from. */

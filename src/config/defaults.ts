@@ -68,4 +68,9 @@ export const defaults: Readonly<Record<SettingKey, string>> = Object.freeze({
    * `DQ_LEGACY_FAST_PATH`, `--legacy-fast-path`.
    */
   legacy_fast_path: "yes",
+  /**
+   * Old-generation growth between full GCs, percent; 0 leaves V8's own heuristic. Ours.
+   * `DQ_HEAP_GROWING_PERCENT`, `--heap-growing-percent`.
+   */
+  heap_growing_percent: "10",
 });

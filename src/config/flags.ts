@@ -72,6 +72,9 @@ export const flagUsage = `Options:
       --rpc-fast-path yes|no unary RPCs beside connect-es (rpc_fast_path, default yes)
       --legacy-fast-path yes|no
                              legacy calls beside fastify (legacy_fast_path, default yes)
+      --heap-growing-percent N
+                             old-space growth between full GCs, 0 = V8's
+                             (heap_growing_percent, default 10)
   -v, --version              print the version
   -h, --help                 print this help
 

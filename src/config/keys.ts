@@ -31,6 +31,7 @@ export const settingKeys = [
   "data_dir",
   "rpc_fast_path",
   "legacy_fast_path",
+  "heap_growing_percent",
 ] as const;
 
 export type SettingKey = (typeof settingKeys)[number];
@@ -86,6 +87,7 @@ export const flagKeys = {
   "data-dir": "data_dir",
   "rpc-fast-path": "rpc_fast_path",
   "legacy-fast-path": "legacy_fast_path",
+  "heap-growing-percent": "heap_growing_percent",
 } as const satisfies Record<string, SettingKey>;
 
 export type FlagName = keyof typeof flagKeys;

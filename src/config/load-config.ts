@@ -45,6 +45,8 @@ const MAX_INT32 = 2 ** 31 - 1;
 const MAX_BODY_LIMIT = 64 * 1024 * 1024;
 /** `max_waiting_pops` ceiling: past a million parked requests, memory and sockets run out first. */
 const MAX_WAITING_POPS = 1_000_000;
+/** `heap_growing_percent` ceiling: V8's own factor never lets the heap more than quadruple. */
+const MAX_HEAP_GROWING_PERCENT = 300;
 
 /**
  * Builds the effective configuration: defaults ← ini file (`-c FILE`, else `DQ_CONFIG`) ←
@@ -154,6 +156,7 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     ),
     rpcFastPath: read.parse("rpc_fast_path", parseSwitch, "expected yes or no"),
     legacyFastPath: read.parse("legacy_fast_path", parseSwitch, "expected yes or no"),
+    heapGrowingPercent: read.integer("heap_growing_percent", 0, MAX_HEAP_GROWING_PERCENT),
     configFile,
     sources,
     notices: [...notices, ...compatibilityNotices(sources)],

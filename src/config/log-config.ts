@@ -36,6 +36,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     embeddedRedis: config.embeddedRedis,
     rpcFastPath: config.rpcFastPath,
     legacyFastPath: config.legacyFastPath,
+    heapGrowingPercent: config.heapGrowingPercent,
     sources: Object.fromEntries(
       Object.entries(config.sources)
         .filter(([, source]) => source.kind !== "default")

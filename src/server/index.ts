@@ -2,6 +2,7 @@ export { buildApp } from "./app.js";
 export type { TokenCheck } from "./auth.js";
 export { authInterceptor, tokenCheck } from "./auth.js";
 export { healthRoutes, redisAnswers } from "./health.js";
+export { setHeapGrowingPercent } from "./heap-growth.js";
 export type { ErrorBody } from "./http-errors.js";
 export { installErrorHandlers } from "./http-errors.js";
 export type { Envelope } from "./legacy-actions.js";
