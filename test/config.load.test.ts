@@ -242,10 +242,10 @@ describe("validation", () => {
     expect(loadConfig({ argv: ["-c", path] }).rpcFastPath).toBe(true);
   });
 
-  it("lets the heap grow 10% between full GCs unless heap_growing_percent says otherwise", async () => {
-    expect(loadConfig({}).heapGrowingPercent).toBe(10);
-    const path = await conf("heap_growing_percent = 0", "heap.conf");
-    expect(loadConfig({ argv: ["-c", path] }).heapGrowingPercent).toBe(0);
+  it("leaves the heap's growth to V8 unless heap_growing_percent says otherwise", async () => {
+    expect(loadConfig({}).heapGrowingPercent).toBe(0);
+    const path = await conf("heap_growing_percent = 10", "heap.conf");
+    expect(loadConfig({ argv: ["-c", path] }).heapGrowingPercent).toBe(10);
     const flag = ["-c", path, "--heap-growing-percent", "25"];
     expect(loadConfig({ argv: flag }).heapGrowingPercent).toBe(25);
     expect(loadConfig({ env: { DQ_HEAP_GROWING_PERCENT: "50" } }).heapGrowingPercent).toBe(50);

@@ -54,7 +54,7 @@ async function serve(args: readonly string[], context: CommandContext): Promise<
   }
   const logger = createLogger(config.logLevel);
   logConfig(config, logger);
-  // The process is the server's own: its GC may be tuned for short pauses.
+  // The process is the server's own: an operator may trade GC throughput for shorter pauses.
   setHeapGrowingPercent(config.heapGrowingPercent);
   let embedded: EmbeddedRedis | undefined;
   // Whatever ends the process (an uncaught error, process.exit), the embedded Redis goes too.

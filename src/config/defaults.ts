@@ -72,5 +72,5 @@ export const defaults: Readonly<Record<SettingKey, string>> = Object.freeze({
    * Old-generation growth between full GCs, percent; 0 leaves V8's own heuristic. Ours.
    * `DQ_HEAP_GROWING_PERCENT`, `--heap-growing-percent`.
    */
-  heap_growing_percent: "10",
+  heap_growing_percent: "0",
 });

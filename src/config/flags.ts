@@ -74,7 +74,7 @@ export const flagUsage = `Options:
                              legacy calls beside fastify (legacy_fast_path, default yes)
       --heap-growing-percent N
                              old-space growth between full GCs, 0 = V8's
-                             (heap_growing_percent, default 10)
+                             (heap_growing_percent, default 0)
   -v, --version              print the version
   -h, --help                 print this help
 

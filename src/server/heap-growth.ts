@@ -5,9 +5,10 @@ import v8 from "node:v8";
  * V8's own factor (0 keeps V8's). A full GC's final pause frees every
  * external string since the one before, and `node:http2` makes one of each
  * request header value, so under gRPC traffic the pause grows with the time
- * between full GCs: 100,000 gRPC pushes gave 3–5 full GCs of up to 45–73 ms
- * with V8's factor and 19–21 of up to 10–17 ms at 10% (docs/PERFORMANCE.md).
- * V8 reads the factor afresh after each GC, so setting it at start is enough.
+ * between full GCs: 100,000 gRPC pushes gave 3–5 full GCs of up to 44–73 ms
+ * with V8's factor and 19–21 of up to 14–17 ms at 10%, at some throughput
+ * (docs/PERFORMANCE.md). V8 reads the factor after each GC, so setting it at
+ * start is enough.
  */
 export function setHeapGrowingPercent(percent: number): void {
   if (!Number.isInteger(percent) || percent < 0) {
