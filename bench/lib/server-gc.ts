@@ -43,6 +43,17 @@ export function parseGc(text: string): GcSnapshot {
   return kinds;
 }
 
+/** A snapshot as plain data for a result file. */
+export function gcJson(snapshot: GcSnapshot | undefined) {
+  if (!snapshot) return undefined;
+  return Object.fromEntries(
+    [...snapshot].map(([kind, h]) => [
+      kind,
+      { count: h.count, sumS: h.sumS, buckets: Object.fromEntries(h.buckets) },
+    ]),
+  );
+}
+
 /** Reads the server's GC histogram; undefined when it has no `/metrics`. */
 export async function readServerGc(baseUrl: string): Promise<GcSnapshot | undefined> {
   try {

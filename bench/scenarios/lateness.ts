@@ -24,7 +24,7 @@ import { IdSequence, makeBody, nowEpochMs } from "../lib/messages.js";
 import { type PollerKind, startPollers } from "../lib/poller-worker.js";
 import { progress, sleep } from "../lib/progress.js";
 import { waitQuiet } from "../lib/quiet.js";
-import { type GcSnapshot, gcNote, readServerGc } from "../lib/server-gc.js";
+import { type GcSnapshot, gcJson, gcNote, readServerGc } from "../lib/server-gc.js";
 import { fmtMs } from "../lib/table.js";
 import { startTimerCanary } from "../lib/timer-canary.js";
 import { bullmqLateness } from "./lateness-bullmq.js";
@@ -216,15 +216,4 @@ async function runOurs(ctx: BenchContext, pollers: Pollers): Promise<Outcome> {
     }),
   );
   return ours;
-}
-
-/** A GC snapshot as plain data for the result file. */
-function gcJson(snapshot: GcSnapshot | undefined) {
-  if (!snapshot) return undefined;
-  return Object.fromEntries(
-    [...snapshot].map(([kind, h]) => [
-      kind,
-      { count: h.count, sumS: h.sumS, buckets: Object.fromEntries(h.buckets) },
-    ]),
-  );
 }

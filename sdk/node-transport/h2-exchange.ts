@@ -38,13 +38,11 @@ export function h2Exchange(manager: Http2SessionManager): Exchange {
           trailers = received;
         };
         const onEnd = () => {
-          if (settled) return;
           settle();
           resolve({ status, headers: head, body: joinChunks(chunks), trailers });
         };
         const onError = (error: Error) => fail(errorFromNode(error));
         const onClose = () => {
-          if (settled) return;
           const code = stream.rstCode;
           fail(
             code !== undefined && code !== constants.NGHTTP2_NO_ERROR

@@ -266,10 +266,12 @@ class QueueHandle implements DelayQueue {
         delayMs,
         false,
       );
-      if (released.result === "done") this.counts.released++;
-      if (released.result === "done" && released.topic !== undefined) {
-        if (delayMs === 0) this.waiters.wake(released.topic, 1, released.shard);
-        else this.scheduler?.hint(released.shard, released.dueAt ?? 0);
+      if (released.result === "done") {
+        this.counts.released++;
+        if (released.topic !== undefined) {
+          if (delayMs === 0) this.waiters.wake(released.topic, 1, released.shard);
+          else this.scheduler?.hint(released.shard, released.dueAt ?? 0);
+        }
       }
       return released.result;
     });
